@@ -1,0 +1,1 @@
+"""Bundled spec data (TOML); installed as ``computecap.specs``."""
