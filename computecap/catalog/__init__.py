@@ -1,0 +1,147 @@
+"""The catalog: load, validate and look up every kind of spec file.
+
+``Catalog`` reads bundled ``specs/`` plus user directories lazily, once, and answers
+lookups by id or alias (case-insensitive) with did-you-mean errors.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable, Generic, Iterable, TypeVar
+
+from computecap.catalog.chips import Chip, parse_chip
+from computecap.catalog.defaults import Defaults, parse_defaults
+from computecap.catalog.files import bundled_root, display_path, env_dirs, not_found, read_toml, spec_files
+from computecap.catalog.presets import ModelPreset, parse_preset
+from computecap.catalog.rules import RuleSet, parse_rule_set
+from computecap.catalog.scenarios import Scenario, parse_scenario
+from computecap.catalog.values import Source, SourcedValue
+from computecap.errors import SpecValidationError
+
+__all__ = ["Catalog", "Chip", "Defaults", "ModelPreset", "RuleSet", "Scenario", "Source", "SourcedValue",
+           "default_catalog", "set_spec_dirs"]
+
+T = TypeVar("T")
+
+
+class _Index(Generic[T]):
+    """Items of one kind keyed by lower-cased id and aliases."""
+
+    def __init__(self, kind: str, listing: str, items: list[tuple[T, str, tuple[str, ...], str]]):
+        self.kind, self.listing = kind, listing
+        self.items: dict[str, T] = {}
+        self.names: dict[str, T] = {}
+        self.shown: list[str] = []
+        owner: dict[str, str] = {}
+        for item, ident, aliases, path in items:
+            for name in (ident, *aliases):
+                key = _norm(name)
+                if owner.get(key) == path:  # an alias that only restates this item's own id
+                    continue
+                if key in owner:
+                    raise SpecValidationError(
+                        f"{path}: {'id' if name == ident else 'aliases'}: {name!r} is already used by {owner[key]}")
+                owner[key] = path
+                self.names[key] = item
+            self.items[ident] = item
+            self.shown += [ident, *aliases]
+
+    def get(self, name: str) -> T:
+        item = self.names.get(_norm(name))
+        if item is None:
+            raise not_found(self.kind, name, self.shown, self.listing)
+        return item
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.lower().replace("_", " ").split())
+
+
+class Catalog:
+    """Bundled specs plus the user's own directories, loaded lazily and validated once."""
+
+    def __init__(self, user_dirs: Iterable[str | Path] = ()):
+        self.user_dirs = tuple(Path(d) for d in user_dirs)
+
+    def _load(self, kind: str, parse: Callable[..., Any], ident: Callable[[Any], tuple[str, tuple[str, ...]]],
+              listing: str, **extra: Any) -> _Index[Any]:
+        items = []
+        for path, shown in spec_files(kind, self.user_dirs):
+            item = parse(read_toml(path, shown), shown, **extra)
+            items.append((item, *ident(item), shown))
+        return _Index(kind.rstrip("s") if kind != "rules" else "rule set", listing, items)
+
+    @functools.cached_property
+    def _chips(self) -> _Index[Chip]:
+        return self._load("chips", parse_chip, lambda c: (c.id, c.aliases), "computecap chips list")
+
+    @functools.cached_property
+    def _scenarios(self) -> _Index[Scenario]:
+        return self._load("scenarios", parse_scenario, lambda s: (s.name, ()), "computecap scenarios list",
+                          chip_lookup=self.chip)
+
+    @functools.cached_property
+    def _presets(self) -> _Index[ModelPreset]:
+        return self._load("models", parse_preset, lambda m: (m.id, m.aliases), "computecap models list")
+
+    @functools.cached_property
+    def _rules(self) -> _Index[RuleSet]:
+        return self._load("rules", parse_rule_set, lambda r: (r.id, r.aliases), "computecap controls --help")
+
+    @functools.cached_property
+    def defaults(self) -> Defaults:
+        """The default assumptions (bundled ``specs/defaults.toml``)."""
+        path = bundled_root() / "defaults.toml"
+        return parse_defaults(read_toml(path, display_path(path, bundled_root())), display_path(path, bundled_root()))
+
+    def chip(self, name: str) -> Chip:
+        """A chip by id or alias (case-insensitive)."""
+        return self._chips.get(name)
+
+    def chips(self) -> list[Chip]:
+        """Every chip, in file order."""
+        return list(self._chips.items.values())
+
+    def scenario(self, name: str) -> Scenario:
+        """A bundled or user scenario by name, or a path to a scenario TOML file."""
+        if name.endswith(".toml") or "/" in name or "\\" in name:
+            path = Path(name)
+            if not path.is_file():
+                raise SpecValidationError(f"{name}: --scenario: no such file")
+            return parse_scenario(read_toml(path, name), name, chip_lookup=self.chip)
+        return self._scenarios.get(name)
+
+    def scenarios(self) -> list[Scenario]:
+        return list(self._scenarios.items.values())
+
+    def preset(self, name: str) -> ModelPreset:
+        """A model preset by id or alias."""
+        return self._presets.get(name)
+
+    def presets(self) -> list[ModelPreset]:
+        return list(self._presets.items.values())
+
+    def rule_set(self, name: str) -> RuleSet:
+        """An export-control rule set by id."""
+        return self._rules.get(name)
+
+    def rule_sets(self) -> list[RuleSet]:
+        return list(self._rules.items.values())
+
+
+_state: dict[str, Catalog] = {}
+
+
+def set_spec_dirs(dirs: Iterable[str | Path]) -> Catalog:
+    """Use bundled specs plus ``dirs`` (and ``$COMPUTECAP_SPECS``) from now on."""
+    cat = Catalog((*env_dirs(), *(Path(d) for d in dirs)))
+    _state["default"] = cat
+    return cat
+
+
+def default_catalog() -> Catalog:
+    """The catalog in use: bundled specs plus ``$COMPUTECAP_SPECS`` unless set otherwise."""
+    if "default" not in _state:
+        set_spec_dirs(())
+    return _state["default"]

@@ -1,0 +1,210 @@
+"""Sourced values: a quantity (a point or a range) with the sources that support it.
+
+The TOML shapes are documented in ``specs/README.md``. Everything here validates as it
+parses and raises ``SpecValidationError`` naming ``<file>: <field>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pint
+
+from computecap.errors import SpecValidationError
+from computecap.units import Q_, parse_quantity
+
+DISTRIBUTIONS = ("triangular", "uniform", "lognormal", "fixed")
+CONFIDENCE = ("high", "medium", "low", "derived")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation: where a value was read, and when."""
+
+    key: str
+    title: str
+    url: str = ""
+    document: str = ""
+    accessed: str = ""
+    note: str = ""
+
+    @property
+    def where(self) -> str:
+        """The URL or the document reference."""
+        return self.url or self.document
+
+    def as_dict(self) -> dict[str, str]:
+        d = {"key": self.key, "title": self.title, "url": self.url, "document": self.document,
+             "accessed": self.accessed, "note": self.note}
+        return {k: v for k, v in d.items() if v}
+
+
+@dataclass(frozen=True)
+class SourcedValue:
+    """A quantity with its provenance. ``low == central == high`` for a point value."""
+
+    central: pint.Quantity
+    low: pint.Quantity
+    high: pint.Quantity
+    sources: tuple[Source, ...]
+    dist: str = "fixed"
+    note: str = ""
+    confidence: str = ""
+    quoted: str = ""
+    alternatives: tuple[Mapping[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def is_range(self) -> bool:
+        return bool(self.low != self.high)
+
+    def as_dict(self) -> dict[str, Any]:
+        unit = f"{self.central.units:~P}" or ""
+        d: dict[str, Any] = {"value": float(self.central.magnitude), "unit": unit}
+        if self.is_range:
+            d.update(low=float(self.low.to(self.central.units).magnitude),
+                     high=float(self.high.to(self.central.units).magnitude), dist=self.dist)
+        for name in ("note", "confidence", "quoted"):
+            if getattr(self, name):
+                d[name] = getattr(self, name)
+        d["sources"] = [s.key for s in self.sources]
+        if self.alternatives:
+            d["alternatives"] = [dict(a) for a in self.alternatives]
+        return d
+
+
+def fail(path: str, fieldname: str, message: str) -> SpecValidationError:
+    """Build the one-line error for a field of a spec file."""
+    prefix = f"{path}: {fieldname}" if fieldname else path
+    return SpecValidationError(f"{prefix}: {message}")
+
+
+def parse_sources(raw: Any, path: str) -> dict[str, Source]:
+    """Read the ``[sources.<key>]`` tables of a file."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise fail(path, "sources", "expected a table of [sources.<key>] entries")
+    out: dict[str, Source] = {}
+    for key, entry in raw.items():
+        where = f"sources.{key}"
+        if not isinstance(entry, dict):
+            raise fail(path, where, "expected a table with url or document, title and accessed")
+        url, document = entry.get("url", ""), entry.get("document", "")
+        if not (isinstance(url, str) and isinstance(document, str)) or not (url or document):
+            raise fail(path, where, "expected a url or a document reference")
+        title = entry.get("title", "")
+        if not isinstance(title, str) or not title:
+            raise fail(path, f"{where}.title", "expected a non-empty title")
+        accessed = entry.get("accessed", "")
+        if isinstance(accessed, dt.date):
+            accessed = accessed.isoformat()
+        if not isinstance(accessed, str) or not accessed:
+            raise fail(path, f"{where}.accessed", "expected the date the source was read (e.g. 2026-11-28)")
+        out[key] = Source(key=key, title=title, url=url, document=document, accessed=accessed,
+                          note=str(entry.get("note", "")))
+    return out
+
+
+def resolve_sources(raw: Any, sources: Mapping[str, Source], path: str, fieldname: str) -> tuple[Source, ...]:
+    """Turn ``source = "key"`` or ``["a", "b"]`` into Source objects; every value needs one."""
+    if raw is None or raw == "" or raw == []:
+        raise fail(path, fieldname, "no source: every value must cite a [sources.<key>] entry")
+    keys = [raw] if isinstance(raw, str) else raw
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise fail(path, f"{fieldname}.source", "expected a source key or a list of keys")
+    missing = [k for k in keys if k not in sources]
+    if missing:
+        known = ", ".join(sorted(sources)) or "none"
+        raise fail(path, f"{fieldname}.source", f"unknown source {missing[0]!r} (defined: {known})")
+    return tuple(sources[k] for k in keys)
+
+
+def _check_positive(q: pint.Quantity, path: str, fieldname: str, allow_zero: bool = False) -> None:
+    m = float(q.magnitude)
+    if math.isnan(m) or math.isinf(m):
+        raise fail(path, fieldname, f"expected a finite number, got {m}")
+    if m < 0 or (m == 0 and not allow_zero):
+        raise fail(path, fieldname, f"expected a positive value, got {q:~P}")
+
+
+def parse_value(raw: Any, expected: str, sources: Mapping[str, Source], path: str, fieldname: str,
+                allow_zero: bool = False) -> SourcedValue:
+    """Parse one sourced value table (point or range) of dimension ``expected``."""
+    if not isinstance(raw, dict):
+        raise fail(path, fieldname, "expected a table with value (or low/high) and source")
+    srcs = resolve_sources(raw.get("source"), sources, path, fieldname)
+    if "value" in raw:
+        if any(k in raw for k in ("low", "high", "central")):
+            raise fail(path, fieldname, "give either value or low/central/high, not both")
+        central = parse_quantity(raw["value"], expected, f"{path}: {fieldname}")
+        low = high = central
+        dist = "fixed"
+    elif "low" in raw and "high" in raw:
+        low = parse_quantity(raw["low"], expected, f"{path}: {fieldname}.low")
+        high = parse_quantity(raw["high"], expected, f"{path}: {fieldname}.high")
+        if "central" in raw:
+            central = parse_quantity(raw["central"], expected, f"{path}: {fieldname}.central")
+        else:
+            central = (low + high.to(low.units)) / 2
+        dist = raw.get("dist", "triangular")
+        if dist not in DISTRIBUTIONS:
+            raise fail(path, f"{fieldname}.dist", f"expected one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
+        if low > high:
+            raise fail(path, fieldname, f"low {low:~P} is greater than high {high:~P}")
+        if not (low <= central <= high):
+            raise fail(path, f"{fieldname}.central", f"{central:~P} is outside low..high")
+    else:
+        raise fail(path, fieldname, "expected value, or low and high")
+    for name, q in (("", central), (".low", low)):
+        _check_positive(q, path, fieldname + name, allow_zero)
+    confidence = raw.get("confidence", "")
+    if confidence and confidence not in CONFIDENCE:
+        raise fail(path, f"{fieldname}.confidence", f"expected one of {', '.join(CONFIDENCE)}, got {confidence!r}")
+    alts = raw.get("alternatives", [])
+    if not isinstance(alts, list) or not all(isinstance(a, dict) for a in alts):
+        raise fail(path, f"{fieldname}.alternatives", "expected a list of { value, source, note } tables")
+    return SourcedValue(central=central, low=low.to(central.units), high=high.to(central.units), sources=srcs,
+                        dist=dist, note=str(raw.get("note", "")), confidence=str(confidence),
+                        quoted=str(raw.get("quoted", "")),
+                        alternatives=tuple({str(k): str(v) for k, v in a.items()} for a in alts))
+
+
+def parse_count(raw: Any, path: str, fieldname: str, allow_zero: bool = False) -> tuple[float, float, float, str]:
+    """Parse a count: an integer, or ``{low, central, high, dist}``. Returns (low, central, high, dist)."""
+    def num(v: Any, name: str) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise fail(path, name, f"expected a number, got {v!r}")
+        x = float(v)
+        if not math.isfinite(x):
+            raise fail(path, name, f"expected a finite number, got {v!r}")
+        if x < 0 or (x == 0 and not allow_zero):
+            raise fail(path, name, f"expected a positive count, got {v!r}")
+        return x
+
+    if isinstance(raw, dict):
+        if "value" in raw:
+            x = num(raw["value"], fieldname)
+            return x, x, x, "fixed"
+        if "low" not in raw or "high" not in raw:
+            raise fail(path, fieldname, "expected an integer or { low, central, high }")
+        lo, hi = num(raw["low"], f"{fieldname}.low"), num(raw["high"], f"{fieldname}.high")
+        if lo > hi:
+            raise fail(path, fieldname, f"low {raw['low']} is greater than high {raw['high']}")
+        c = num(raw["central"], f"{fieldname}.central") if "central" in raw else (lo + hi) / 2
+        if not lo <= c <= hi:
+            raise fail(path, f"{fieldname}.central", f"{raw['central']} is outside low..high")
+        dist = raw.get("dist", "triangular")
+        if dist not in DISTRIBUTIONS:
+            raise fail(path, f"{fieldname}.dist", f"expected one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
+        return lo, c, hi, dist if lo < hi else "fixed"
+    x = num(raw, fieldname)
+    return x, x, x, "fixed"
+
+
+def point(q: pint.Quantity | float, sources: tuple[Source, ...] = (), note: str = "") -> SourcedValue:
+    """A point SourcedValue from a quantity (for user-given inputs)."""
+    qq = q if isinstance(q, pint.Quantity) else Q_(q, "")
+    return SourcedValue(central=qq, low=qq, high=qq, sources=sources, note=note)

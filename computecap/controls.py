@@ -1,0 +1,140 @@
+"""Export-control metrics: Total Processing Performance, performance density, classification.
+
+TPP = 2 x MacTOPS x bit length = dense TOPS x bit length of the multiply inputs, the
+maximum over the chip's matrix precisions (BIS, 88 FR 73458, Technical Note to 3A090).
+Vector FP32/FP64 and TF32 are not counted (see specs/rules/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pint
+
+from computecap.catalog.chips import Chip
+from computecap.catalog.rules import Condition, RuleSet
+from computecap.units import Q_
+
+#: Bit length of the multiply inputs for each precision that counts towards TPP.
+TPP_BIT_LENGTH = {"fp64_tensor": 64, "bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "fp4": 4}
+
+
+def tpp_by_precision(chip: Chip) -> dict[str, float]:
+    """TPP each precision alone would give: dense peak [TOPS] x bit length [bit]."""
+    return {p: chip.peak(p).m_as("TFLOP/s") * bits for p, bits in TPP_BIT_LENGTH.items() if p in chip.peaks}
+
+
+def tpp(chip: Chip) -> pint.Quantity:
+    """Total Processing Performance [1]: the maximum over precisions of dense TOPS x bit length."""
+    per = tpp_by_precision(chip)
+    return Q_(max(per.values()) if per else 0.0, "")
+
+
+def performance_density(chip: Chip) -> pint.Quantity | None:
+    """TPP per applicable die area [1/mm**2]; None when the die area is not published."""
+    area = chip.get("die_area")
+    if area is None:
+        return None
+    return (tpp(chip) / area.central).to("1/mm**2")
+
+
+def metric_value(chip: Chip, metric: str) -> float | bool | pint.Quantity | None:
+    """The chip's value of a rule metric, in the unit the rule thresholds use."""
+    if metric == "tpp":
+        return float(tpp(chip).magnitude)
+    if metric == "performance_density":
+        pd = performance_density(chip)
+        return None if pd is None else pd.m_as("1/mm**2")
+    if metric == "datacenter":
+        return chip.datacenter
+    spec = chip.get(metric)
+    return None if spec is None else spec.central
+
+
+def _holds(value: float | bool | pint.Quantity, cond: Condition) -> bool:
+    v, t = value, cond.threshold
+    if isinstance(t, pint.Quantity) and isinstance(v, pint.Quantity):
+        v, t = v.m_as("GB/s"), t.m_as("GB/s")
+    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t}[cond.op]  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How far a chip sits from one threshold: (value - threshold) / threshold."""
+
+    condition: Condition
+    value: float | bool | pint.Quantity | None
+    holds: bool | None
+    relative: float | None
+
+    def describe(self) -> str:
+        if self.value is None:
+            return f"{self.condition.describe()}: not published"
+        v = f"{self.value:~.4gP}" if isinstance(self.value, pint.Quantity) else (
+            str(self.value).lower() if isinstance(self.value, bool) else f"{self.value:,.4g}")
+        rel = "" if self.relative is None else f" ({self.relative:+.1%})"
+        return f"{self.condition.describe()}: {v}{rel} {'yes' if self.holds else 'no'}"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The class a chip falls in under one rule set, with every threshold margin."""
+
+    chip: Chip
+    rule_set: RuleSet
+    name: str
+    effect: str
+    indeterminate: bool
+    margins: tuple[Margin, ...]
+
+
+def margin(chip: Chip, cond: Condition) -> Margin:
+    value = metric_value(chip, cond.metric)
+    if value is None:
+        return Margin(cond, None, None, None)
+    rel = None
+    if not isinstance(cond.threshold, bool):
+        t = cond.threshold.m_as("GB/s") if isinstance(cond.threshold, pint.Quantity) else cond.threshold
+        v = value.m_as("GB/s") if isinstance(value, pint.Quantity) else float(value)
+        rel = (v - t) / t if t else None
+    return Margin(cond, value, _holds(value, cond), rel)
+
+
+def classify(chip: Chip, rule_set: RuleSet, prerequisite: RuleSet | None = None) -> Classification:
+    """The first class of ``rule_set`` whose conditions all hold for ``chip``.
+
+    A class whose conditions need a value the chip does not publish (e.g. die area for
+    performance density) cannot be ruled out; if it is reached, the result is
+    indeterminate and says which value is missing. A rule set with a prerequisite (an
+    overlay such as the 2026 China review policy) applies only when ``prerequisite``
+    classifies the chip in the named class family.
+    """
+    if rule_set.prerequisite is not None:
+        if prerequisite is None or prerequisite.id != rule_set.prerequisite.rule:
+            raise ValueError(f"{rule_set.id} needs the rule set {rule_set.prerequisite.rule!r} to be passed")
+        base = classify(chip, prerequisite)
+        if not base.name.startswith(rule_set.prerequisite.class_prefix):
+            return Classification(chip, rule_set, rule_set.prerequisite.otherwise, f"{prerequisite.id}: {base.name}",
+                                  base.indeterminate, ())
+    margins: list[Margin] = []
+    for cls in rule_set.classes:
+        ms = [margin(chip, c) for c in cls.conditions]
+        margins += ms
+        if any(m.holds is False for m in ms):
+            continue
+        if any(m.holds is None for m in ms):
+            missing = ", ".join(sorted({m.condition.metric for m in ms if m.holds is None}))
+            return Classification(chip, rule_set, f"indeterminate ({missing} not published)",
+                                  f"could be {cls.name}", True, tuple(margins))
+        return Classification(chip, rule_set, cls.name, cls.effect, False, tuple(margins))
+    return Classification(chip, rule_set, rule_set.default_class, "", False, tuple(margins))
+
+
+def classify_all(chip: Chip, rule_sets: list[RuleSet]) -> list[Classification]:
+    """Classify ``chip`` under every rule set, resolving overlays' prerequisites among them."""
+    by_id = {r.id: r for r in rule_sets}
+    out = []
+    for r in rule_sets:
+        pre = by_id.get(r.prerequisite.rule) if r.prerequisite else None
+        out.append(classify(chip, r, pre))
+    return out

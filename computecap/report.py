@@ -1,0 +1,137 @@
+"""Rendering results: tables (text, CSV, Markdown) and JSON, written atomically.
+
+JSON follows DESIGN.md: a quantity is ``{"value": x, "unit": "..."}``; an uncertain one
+adds p5/p50/p95/mean with value = p50. Units in table headers, never in cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pint
+
+from computecap.errors import OutputError
+from computecap.uncertainty import Uncertain
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def quantity_json(q: pint.Quantity | None) -> dict[str, Any] | None:
+    """``{"value": 9.895e14, "unit": "FLOP / s"}``; None stays None."""
+    if q is None:
+        return None
+    return {"value": float(q.magnitude), "unit": f"{q.units:~P}" if not q.dimensionless else ""}
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Quantities, Uncertain and dataclass-like results to plain JSON types."""
+    if isinstance(obj, pint.Quantity):
+        return quantity_json(obj)
+    if isinstance(obj, Uncertain):
+        return obj.as_dict()
+    if hasattr(obj, "as_dict"):
+        return to_jsonable(obj.as_dict())
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n"
+
+
+def fmt_number(x: float | None, digits: int = 4) -> str:
+    """Readable number: thousands separators for big values, ``digits`` significant figures."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/p"
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    if ax >= 1e15 or ax < 1e-3:
+        return f"{x:.{digits - 1}e}"
+    if ax >= 10 ** (digits - 1):
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def fmt_uncertain(u: Uncertain, factor: float = 1.0) -> str:
+    """``p50 [p5-p95]`` in a table cell."""
+    if u.p5 == u.p95:
+        return fmt_number(u.p50 * factor)
+    return f"{fmt_number(u.p50 * factor, 3)} [{fmt_number(u.p5 * factor, 3)}-{fmt_number(u.p95 * factor, 3)}]"
+
+
+def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str = "") -> str:
+    """Render rows as an aligned text table, CSV or Markdown."""
+    rows = [["" if c is None else str(c) for c in r] for r in rows]
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(headers)
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt == "markdown":
+        out = [f"**{title}**", ""] if title else []
+        out.append("| " + " | ".join(headers) + " |")
+        out.append("|" + "|".join("---" for _ in headers) + "|")
+        out += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(out) + "\n"
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if i and _numeric(c) else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    out = [title] if title else []
+    out += [line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+_NUMERIC = re.compile(r"^(n/p|[-+]?[\d,.]+(e[-+]?\d+)?%?( \[[^\]]*\])?( \([\d.e+-]+x\))?)$")
+
+
+def _numeric(cell: str) -> bool:
+    """Right-align numbers (with an optional [p5-p95] or (ratio) suffix); left-align text."""
+    return bool(_NUMERIC.match(cell))
+
+
+def write_output(text: str, path: str | Path | None) -> None:
+    """Print ``text``, or write it to ``path`` atomically (temporary file, then rename)."""
+    if path is None or str(path) == "-":
+        print(text, end="")
+        return
+    write_atomic(Path(path), text.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that an interrupted run never leaves a partial file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise OutputError(f"{path}: --output: directory {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{path}: --output: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: --output: cannot write ({exc.strerror})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,96 @@
+"""The single unit registry of computecap.
+
+Every quantity that crosses a public boundary is a ``pint.Quantity`` from ``ureg``.
+The registry is built once per process from ``units.txt`` (a few milliseconds: no
+default pint definitions are parsed).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pint
+
+from computecap.errors import UnitsError
+
+__all__ = ["ureg", "Q_", "Quantity", "DIMENSIONS", "parse_quantity", "check", "describe_unit"]
+
+ureg = pint.UnitRegistry(str(Path(__file__).with_name("units.txt")), cache_folder=None)
+ureg.formatter.default_format = "~P"
+pint.set_application_registry(ureg)
+Q_ = ureg.Quantity
+Quantity = pint.Quantity
+
+#: Dimension names used in error messages and checks: name -> (pint dimensionality, example unit).
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "FLOP/s": ("[compute] / [time]", "TFLOP/s"),
+    "FLOP": ("[compute]", "FLOP"),
+    "bytes": ("[information]", "GB"),
+    "bytes/s": ("[information] / [time]", "TB/s"),
+    "W": ("[mass] * [length] ** 2 / [time] ** 3", "W"),
+    "J": ("[mass] * [length] ** 2 / [time] ** 2", "MWh"),
+    "area": ("[length] ** 2", "mm**2"),
+    "USD": ("[currency]", "USD"),
+    "time": ("[time]", "day"),
+    "dimensionless": ("", ""),
+}
+
+_AMBIGUOUS_FLOPS = re.compile(r"FLOPs\b")
+
+
+def describe_unit(q: Any) -> str:
+    """A short human name for a quantity's dimension (e.g. ``TB/s`` -> ``bytes/s``)."""
+    if not isinstance(q, pint.Quantity):
+        return "a plain number"
+    for name, (dim, _example) in DIMENSIONS.items():
+        if q.check(dim) if dim else q.dimensionless:
+            return name
+    return f"{q.units:~P}" or "dimensionless"
+
+
+def check(q: Any, expected: str, where: str) -> pint.Quantity:
+    """Return ``q`` if it has the dimension named ``expected`` (a key of DIMENSIONS).
+
+    Raises ``UnitsError`` whose message names ``where``, the expected and the actual unit.
+    """
+    dim, _ = DIMENSIONS[expected]
+    if not isinstance(q, pint.Quantity):
+        if expected == "dimensionless" and isinstance(q, (int, float)):
+            return Q_(q, "")
+        raise UnitsError(f"{where}: expected {expected}, got {describe_unit(q)}")
+    ok = q.check(dim) if dim else q.dimensionless
+    if not ok:
+        raise UnitsError(f"{where}: expected {expected}, got {q.units:~P} ({describe_unit(q)})")
+    return q
+
+
+def parse_quantity(text: str | int | float, expected: str, where: str) -> pint.Quantity:
+    """Parse ``"989.5 TFLOP/s"`` into a Quantity of the dimension named ``expected``.
+
+    Refuses the ambiguous ``FLOPs``, a missing unit where one is needed, non-finite values.
+    """
+    if isinstance(text, bool):
+        raise UnitsError(f"{where}: expected {expected}, got a boolean")
+    if isinstance(text, (int, float)):
+        if expected != "dimensionless":
+            example = DIMENSIONS[expected][1]
+            raise UnitsError(f"{where}: missing unit: expected {expected} (e.g. \"{text} {example}\")")
+        q = Q_(float(text), "")
+    elif isinstance(text, str):
+        if _AMBIGUOUS_FLOPS.search(text):
+            raise UnitsError(f"{where}: 'FLOPs' is ambiguous; write FLOP (an amount) or FLOP/s (a rate): {text!r}")
+        try:
+            q = Q_(text.replace(",", ""))
+        except (pint.errors.PintError, SyntaxError, TypeError, ValueError, AttributeError) as exc:
+            raise UnitsError(f"{where}: cannot read {text!r} as a quantity ({exc.__class__.__name__})") from None
+        if not isinstance(q, pint.Quantity):
+            q = Q_(q, "")
+    else:
+        raise UnitsError(f"{where}: expected a string like \"1 {DIMENSIONS[expected][1]}\", got {type(text).__name__}")
+    q = check(q, expected, where)
+    if not math.isfinite(float(q.magnitude)):
+        raise UnitsError(f"{where}: expected a finite number, got {text!r}")
+    return q

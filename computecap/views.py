@@ -1,0 +1,273 @@
+"""Views: turn library results into the CLI's tables and JSON documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pint
+
+from computecap import __version__
+from computecap.catalog import Chip, RuleSet
+from computecap.comparison import METRICS, ComparisonRow, chip_metrics, used_metrics
+from computecap.controls import Classification, classify_all, performance_density, tpp
+from computecap.report import dumps, fmt_number, quantity_json, render_rows
+
+#: Display unit per chip field.
+CHIP_UNITS = {"memory": "GB", "memory_bandwidth": "TB/s", "interconnect_bandwidth": "GB/s", "tdp": "W",
+              "die_area": "mm**2", "price": "USD"}
+
+
+def _unit_label(unit: str) -> str:
+    return {"mm**2": "mm²", "1/mm**2": "TPP/mm²", "": ""}.get(unit, unit)
+
+
+def sourced_json(value: Any, unit: str) -> dict[str, Any]:
+    """A sourced value converted to ``unit``, with range and source keys."""
+    d = value.as_dict()
+    d["value"] = float(value.central.m_as(unit))
+    d["unit"] = unit
+    if value.is_range:
+        d["low"], d["high"] = float(value.low.m_as(unit)), float(value.high.m_as(unit))
+    return d
+
+
+def classification_json(c: Classification) -> dict[str, Any]:
+    return {"rule": c.rule_set.id, "citation": c.rule_set.citation, "class": c.name, "effect": c.effect,
+            "margins": [{"condition": m.condition.describe(), "holds": m.holds, "relative": m.relative}
+                        for m in c.margins]}
+
+
+def chip_json(chip: Chip, rule_sets: list[RuleSet]) -> dict[str, Any]:
+    """The ``chips show --format json`` document (DESIGN.md contract)."""
+    pd = performance_density(chip)
+    return {
+        "id": chip.id, "name": chip.name, "vendor": chip.vendor, "aliases": list(chip.aliases),
+        "datacenter": chip.datacenter, **dict(chip.text),
+        "peak_dense": {p: sourced_json(chip.peaks[p], "TFLOP/s") for p in chip.precisions},
+        **{k: (sourced_json(chip.specs[k], u) if k in chip.specs else None) for k, u in CHIP_UNITS.items()},
+        "price_as_of": chip.price_as_of or None,
+        "tpp": quantity_json(tpp(chip)),
+        "performance_density": quantity_json(pd),
+        "export_control": {c.rule_set.id: classification_json(c) for c in classify_all(chip, rule_sets)},
+        "sources": [s.as_dict() for s in chip.sources.values()],
+        "file": chip.path, "computecap_version": __version__,
+    }
+
+
+def chips_list(chips: list[Chip], fmt: str) -> str:
+    if fmt == "json":
+        return dumps([{"id": c.id, "name": c.name, "vendor": c.vendor, "aliases": list(c.aliases),
+                       **{k: quantity_json(v) for k, v in chip_metrics(c).items()
+                          if k in ("peak_bf16", "peak_fp8", "memory", "memory_bandwidth", "tdp", "tpp")}}
+                      for c in chips])
+    headers = ["id", "name", "BF16 [TFLOP/s]", "FP8 [TFLOP/s]", "memory [GB]", "bandwidth [TB/s]", "TDP [W]", "TPP"]
+    rows = []
+    for c in chips:
+        m = chip_metrics(c)
+        rows.append([c.id, c.name] + [fmt_number(None if m[k] is None else m[k].magnitude)
+                                      for k in ("peak_bf16", "peak_fp8", "memory", "memory_bandwidth", "tdp", "tpp")])
+    return render_rows(headers, rows, fmt, title="Chips (dense peaks; `computecap chips show ID` for sources)")
+
+
+def chip_show(chip: Chip, rule_sets: list[RuleSet], fmt: str) -> str:
+    if fmt == "json":
+        return dumps(chip_json(chip, rule_sets))
+    rows: list[list[Any]] = []
+    for p in chip.precisions:
+        v = chip.peaks[p]
+        rng = f"{v.low.m_as('TFLOP/s'):g}..{v.high.m_as('TFLOP/s'):g}" if v.is_range else ""
+        rows.append([f"peak {p} (dense)", fmt_number(v.central.m_as("TFLOP/s")), "TFLOP/s", rng,
+                     ", ".join(s.key for s in v.sources)])
+    for k, unit in CHIP_UNITS.items():
+        v = chip.get(k)
+        if v is None:
+            rows.append([k, "n/p", _unit_label(unit), "", "not published"])
+            continue
+        rng = f"{v.low.m_as(unit):g}..{v.high.m_as(unit):g}" if v.is_range else ""
+        rows.append([k, fmt_number(v.central.m_as(unit)), _unit_label(unit), rng,
+                     ", ".join(s.key for s in v.sources) + (f" (as of {chip.price_as_of})" if k == "price" and chip.price_as_of else "")])
+    rows.append(["TPP", fmt_number(tpp(chip).m_as("")), "", "", "computed: max dense TOPS x bit length"])
+    pd = performance_density(chip)
+    rows.append(["performance density", fmt_number(None if pd is None else pd.m_as("1/mm**2")), "TPP/mm²", "",
+                 "computed: TPP / die area"])
+    for c in classify_all(chip, rule_sets):
+        rows.append([f"class: {c.rule_set.id}", c.name, "", "", f"computed: `computecap controls {chip.id}`"])
+    out = render_rows(["field", "value", "unit", "range", "source"], rows, fmt,
+                      title=f"{chip.name} ({chip.id}; {chip.path})")
+    if fmt == "table":
+        out += "\nSources:\n" + "".join(f"  {s.key}: {s.title}. {s.where} (read {s.accessed})\n"
+                                        for s in chip.sources.values())
+    return out
+
+
+def chips_compare(rows: list[ComparisonRow], baseline: Chip, fmt: str, intensity: float | None = None,
+                  precision: str = "bf16") -> str:
+    from computecap.roofline import attainable
+    keys = used_metrics(rows)
+    extra: dict[str, tuple[pint.Quantity | None, float | None]] = {}
+    if intensity is not None:
+        base_att = attainable(baseline, precision, intensity)
+        for r in rows:
+            a = attainable(r.chip, precision, intensity) if precision in r.chip.peaks else None
+            extra[r.chip.id] = (a, None if a is None or base_att is None else float((a / base_att).m_as("")))
+    if fmt == "json":
+        out = []
+        for r in rows:
+            d: dict[str, Any] = {"chip": r.chip.id, "name": r.chip.name, "baseline": baseline.id}
+            for k in keys:
+                q = r.metrics[k]
+                d[k] = None if q is None else {**(quantity_json(q) or {}), "ratio": r.ratios[k]}
+            if intensity is not None:
+                a, ratio = extra[r.chip.id]
+                d["attainable"] = None if a is None else {**(quantity_json(a.to("TFLOP/s")) or {}), "ratio": ratio,
+                                                          "intensity": {"value": intensity, "unit": "FLOP/B"},
+                                                          "precision": precision}
+            out.append(d)
+        return dumps(out)
+    headers = ["metric"] + [r.chip.id for r in rows]
+    table = []
+    for k in keys:
+        label, unit, _ = METRICS[k]
+        cells = [f"{label} [{_unit_label(unit)}]" if unit else label]
+        for r in rows:
+            q, ratio = r.metrics[k], r.ratios[k]
+            cells.append("n/p" if q is None else fmt_number(q.magnitude) +
+                         ("" if ratio is None or r.chip is baseline else f" ({ratio:.2g}x)"))
+        table.append(cells)
+    if intensity is not None:
+        cells = [f"attainable {precision} at {intensity:g} FLOP/B [TFLOP/s]"]
+        for r in rows:
+            a, ratio = extra[r.chip.id]
+            cells.append("n/p" if a is None else fmt_number(a.m_as("TFLOP/s")) +
+                         ("" if ratio is None or r.chip is baseline else f" ({ratio:.2g}x)"))
+        table.append(cells)
+    return render_rows(headers, table, fmt, title=f"Chip comparison (ratios to {baseline.id}; dense peaks)")
+
+
+# ---------------------------------------------------------------------------- estimate
+#: Columns of the estimate table: metric key, header, display unit, scale factor from the metric's unit.
+ESTIMATE_COLUMNS = (
+    ("chips", "chips", "", 1.0),
+    ("peak", "peak {precision} [EFLOP/s]", "EFLOP/s", 1e-18),
+    ("effective", "effective {precision} [EFLOP/s]", "EFLOP/s", 1e-18),
+    ("h100e", "H100e ({basis})", "", 1.0),
+    ("memory", "HBM [PB]", "PB", 1e-6),
+    ("memory_bandwidth", "HBM bandwidth [PB/s]", "PB/s", 1e-3),
+    ("power", "power [MW]", "MW", 1.0),
+    ("capex", "capex [USD bn]", "USD", 1e-9),
+)
+
+
+def _estimate_cell(group: Any, key: str, precision: str) -> Any:
+    return group.peak[precision] if key == "peak" else group.metrics[key]
+
+
+def estimate_json(result: Any) -> dict[str, Any]:
+    """The ``estimate --format json`` document (DESIGN.md contract)."""
+    def group(g: Any) -> dict[str, Any]:
+        d = {"company": g.name, "peak": {p: u.as_dict() for p, u in g.peak.items()},
+             **{k: v.as_dict() for k, v in g.metrics.items()}}
+        d["holdings"] = [{"status": b.status, "chip": b.chip, "chips": b.metrics["chips"].as_dict(),
+                          "peak": {result.precision: b.peak[result.precision].as_dict()},
+                          "h100e": b.metrics["h100e"].as_dict()} for b in g.breakdown]
+        return d
+
+    out = {"scenario": result.scenario, "precision": result.precision, "h100e_basis": result.h100e_basis,
+           "include": list(result.include), "as_of": result.as_of, "companies": [group(c) for c in result.companies],
+           "total": group(result.total), "assumptions": [a.as_dict() for a in result.assumptions],
+           "samples": result.samples, "seed": result.seed, "computecap_version": result.version}
+    out.update(result.extras)
+    return out
+
+
+def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
+    if fmt == "json":
+        return dumps(estimate_json(result))
+    cols = [c for c in ESTIMATE_COLUMNS]
+    headers = ["company"] + [h.format(precision=result.precision, basis=result.h100e_basis) for _, h, _, _ in cols]
+    rows = []
+    groups = [*result.companies, result.total] if len(result.companies) > 1 else list(result.companies)
+    for g in groups:
+        rows.append([g.name] + [_cell(g, k, result.precision, f) for k, _, _, f in cols])
+        if breakdown and fmt == "table" and g.name != "total":
+            for b in g.breakdown:
+                rows.append([f"  {b.status} {b.chip}"] + [_cell(b, k, result.precision, f) if k in ("chips", "peak", "h100e")
+                                                           else "" for k, _, _, f in cols])
+    extra_cols = result.extras.get("table_columns", [])
+    for header, values in extra_cols:
+        headers.append(header)
+        for r in rows:
+            r.append(values.get(r[0], ""))
+    title = (f"Scenario {result.scenario}: statuses {', '.join(result.include)}"
+             + (f", as of {result.as_of}" if result.as_of else "")
+             + f"; p50 [p5-p95] over {result.samples:,} samples, seed {result.seed}")
+    out = render_rows(headers, rows, fmt, title=title)
+    if fmt == "table":
+        out += ("effective = peak x utilisation; H100e basis: " + result.h100e_basis
+                + "; power = TDP x server overhead x PUE. `--explain` shows every formula, input and source.\n")
+    return out
+
+
+def _cell(group: Any, key: str, precision: str, factor: float) -> str:
+    from computecap.report import fmt_uncertain
+    return fmt_uncertain(_estimate_cell(group, key, precision), factor)
+
+
+def explain(assumptions: Any) -> str:
+    """Every assumption: value, formula, note and its sources, for ``--explain``."""
+    lines = ["", "How these figures were computed:"]
+    for a in assumptions:
+        lines.append(f"- {a.name}: {a.value}")
+        if a.formula:
+            lines.append(f"    formula: {a.formula}")
+        if a.note:
+            lines.append(f"    note: {a.note}")
+        for s in a.sources:
+            lines.append(f"    source: {s.title}. {s.where} (read {s.accessed})")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- scenarios
+def scenarios_list(scenarios: list[Any], fmt: str) -> str:
+    if fmt == "json":
+        return dumps([{"name": s.name, "title": s.title, "as_of": s.as_of, "companies": list(s.companies),
+                       "file": s.path} for s in scenarios])
+    rows = [[s.name, s.title, str(s.as_of or ""), ", ".join(s.companies)] for s in scenarios]
+    return render_rows(["name", "title", "as of", "companies"], rows, fmt, title="Scenarios")
+
+
+def _count(c: Any) -> str:
+    return fmt_number(c.central) if c.dist == "fixed" else f"{fmt_number(c.central)} [{fmt_number(c.low)}-{fmt_number(c.high)}]"
+
+
+def scenario_show(s: Any, fmt: str) -> str:
+    if fmt == "json":
+        return dumps({
+            "name": s.name, "title": s.title, "description": s.description, "as_of": s.as_of, "file": s.path,
+            "companies": {k: {"aliases": list(c.aliases), "country": c.country} for k, c in s.companies.items()},
+            "holdings": [{"company": h.company, "chip": h.chip.id, "count": h.count.as_dict(), "status": h.status,
+                          "date": h.date, "sources": [x.key for x in h.sources], "assumption": h.assumption or None}
+                         for h in s.holdings],
+            "allocations": [{"label": a.label, "chip": a.chip.id, "total": a.total.as_dict(), "status": a.status,
+                             "date": a.date, "shares": dict(a.shares), "concentration": a.concentration,
+                             "sources": [x.key for x in a.sources], "assumption": a.assumption or None}
+                            for a in s.allocations],
+            "sources": [x.as_dict() for x in s.sources.values()]})
+    rows = [[h.company, h.chip.id, h.status, str(h.date or ""), _count(h.count),
+             "assumption" if h.assumption else "", ", ".join(x.key for x in h.sources)] for h in s.holdings]
+    for a in s.allocations:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in a.shares.items())
+        rows.append([f"split: {shares}", a.chip.id, a.status, str(a.date or ""), _count(a.total),
+                     "assumption" if a.assumption else "", ", ".join(x.key for x in a.sources)])
+    out = render_rows(["company", "chip", "status", "date", "count", "", "sources"], rows, fmt,
+                      title=f"{s.name}: {s.title} (as of {s.as_of}; {s.path})")
+    if fmt in ("table", "markdown"):
+        out += "\n" + s.description.strip() + "\n\nAssumptions:\n"
+        for h in s.holdings:
+            if h.assumption:
+                out += f"- {h.company} {h.chip.id} ({h.status}): {h.assumption.strip()}\n"
+        for a in s.allocations:
+            if a.assumption:
+                out += f"- {a.label}: {a.assumption.strip()}\n"
+        out += "\nSources:\n" + "".join(f"- {x.key}: {x.title}. {x.where} (read {x.accessed})\n" for x in s.sources.values())
+    return out
