@@ -1,0 +1,337 @@
+"""The estimate engine: per-company compute, memory, power and cost from a scenario.
+
+For every sample (vectorised, seeded, chunked):
+    count[line]            holdings sampled independently; an allocation's total times
+                           Dirichlet shares (one joint draw, so shares sum to the total)
+    peak[company, p]       = sum_lines count x dense peak of the line's chip at precision p
+    effective[company]     = peak[company, precision] x utilisation
+    h100e[company]         = sum_lines count x basis(chip) / basis(reference chip)
+    memory, bandwidth      = sum_lines count x chip value
+    power[company]         = sum_lines count x TDP x server overhead x PUE
+    energy per year        = power x 1 year (at that draw, all year)
+    capex[company]         = sum_lines count x unit price
+All precisions of one chip share one uniform stream (its uncertainty is one of SKU/clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from computecap import __version__
+from computecap.catalog import Catalog, Chip, Scenario, default_catalog
+from computecap.catalog.chips import PRECISIONS
+from computecap.catalog.scenarios import STATUSES
+from computecap.catalog.values import Source, SourcedValue
+from computecap.controls import TPP_BIT_LENGTH
+from computecap.errors import InputError
+from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
+
+H100E_BASES = ("bf16", "fp8", "tpp")
+DEFAULT_INCLUDE = ("installed", "approved")
+#: Metrics reported per company, with their units.
+METRIC_UNITS = {"chips": "", "effective": "FLOP/s", "h100e": "", "memory": "GB", "memory_bandwidth": "TB/s",
+                "power": "MW", "energy_per_year": "GWh", "capex": "USD"}
+_YEAR_HOURS = 365.25 * 24
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sampled count stream: a holding, or one company's share of an allocation."""
+
+    company: str
+    chip: Chip
+    status: str
+    date: dt.date | None
+    sources: tuple[Source, ...]
+    assumption: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """An input of an estimate, how it enters, and where it comes from."""
+
+    name: str
+    value: str
+    formula: str = ""
+    sources: tuple[Source, ...] = ()
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "value": self.value}
+        if self.formula:
+            d["formula"] = self.formula
+        if self.note:
+            d["note"] = self.note
+        d["sources"] = [s.as_dict() for s in self.sources]
+        return d
+
+
+@dataclass(frozen=True)
+class GroupEstimate:
+    """Estimates for one company (or the total, or one status/chip row of a company)."""
+
+    name: str
+    metrics: dict[str, Uncertain]
+    peak: dict[str, Uncertain]
+    status: str = ""
+    chip: str = ""
+    breakdown: tuple["GroupEstimate", ...] = ()
+
+    def __getattr__(self, name: str) -> Uncertain:
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    """What ``estimate`` returns: per-company and total estimates with their assumptions."""
+
+    scenario: str
+    companies: tuple[GroupEstimate, ...]
+    total: GroupEstimate
+    assumptions: tuple[Assumption, ...]
+    samples: int
+    seed: int
+    precision: str
+    h100e_basis: str
+    include: tuple[str, ...]
+    as_of: dt.date | None
+    version: str = __version__
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def company(self, name: str) -> GroupEstimate:
+        for c in self.companies:
+            if c.name.lower() == name.lower():
+                return c
+        raise KeyError(name)
+
+
+def _spec_dist(v: SourcedValue, unit: str) -> Distribution:
+    return Distribution(v.low.m_as(unit), v.central.m_as(unit), v.high.m_as(unit), v.dist if v.is_range else "fixed")
+
+
+def _basis_peak(chip: Chip, basis: str) -> tuple[str, SourcedValue]:
+    """The precision used for ``chip`` under an H100e basis, with its peak."""
+    order = {"bf16": ("bf16", "fp16"), "fp8": ("fp8", "int8", "bf16", "fp16")}[basis]
+    for p in order:
+        if p in chip.peaks:
+            return p, chip.peaks[p]
+    raise InputError(f"{chip.id} has no {' or '.join(order)} peak, needed for the {basis} H100e basis")
+
+
+def expand_lines(scenario: Scenario) -> tuple[list[Line], list[tuple[Distribution, list[int], np.ndarray, float]]]:
+    """Lines for every holding and allocation share; allocations as (total, line indices, shares, concentration)."""
+    lines: list[Line] = []
+    for h in scenario.holdings:
+        lines.append(Line(h.company, h.chip, h.status, h.date, h.sources, h.assumption, "holding"))
+    allocs = []
+    for a in scenario.allocations:
+        idx = []
+        for company in a.shares:
+            idx.append(len(lines))
+            lines.append(Line(company, a.chip, a.status, a.date, a.sources, a.assumption, a.label))
+        allocs.append((a.total, idx, np.array(list(a.shares.values()), dtype=float), a.concentration))
+    return lines, allocs
+
+
+def _check_args(samples: int, seed: int, precision: str, h100e_basis: str, include: Sequence[str]) -> None:
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise InputError(f"samples: expected a positive integer, got {samples!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
+    if precision not in PRECISIONS:
+        raise InputError(f"precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if h100e_basis not in H100E_BASES:
+        raise InputError(f"h100e_basis: expected one of {', '.join(H100E_BASES)}, got {h100e_basis!r}")
+    bad = [s for s in include if s not in STATUSES]
+    if bad:
+        raise InputError(f"include: unknown status {bad[0]!r}; expected any of {', '.join(STATUSES)} or 'all'")
+
+
+def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include: Iterable[str] = DEFAULT_INCLUDE,
+             as_of: dt.date | None = None, precision: str = "bf16", samples: int = 20_000, seed: int = 0,
+             h100e_basis: str = "bf16", catalog: Catalog | None = None,
+             progress: Callable[[int], None] | None = None) -> EstimateResult:
+    """Per-company compute, memory, power and capital cost of a scenario, with p5/p50/p95.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario object, a bundled scenario name, or a path to a TOML file.
+    companies : names to report (default all); aliases and any case accepted.
+    include : statuses counted (default installed and approved; ``"all"`` for every status).
+    as_of : only holdings dated on or before this date (undated ones always count).
+    precision : precision of the ``effective`` figure [bf16, fp8, ...].
+    samples, seed : Monte Carlo sample count and seed (same seed, same result).
+    h100e_basis : ``bf16`` (dense BF16 vs H100 SXM), ``fp8`` (8-bit dense, Epoch's basis) or ``tpp``.
+    """
+    cat = catalog or default_catalog()
+    scen = cat.scenario(scenario) if isinstance(scenario, str) else scenario
+    inc = tuple(STATUSES) if "all" in include else tuple(include)
+    _check_args(samples, seed, precision, h100e_basis, inc)
+    defaults = cat.defaults
+    ref = cat.chip(defaults.h100e_reference)
+    lines, allocs = expand_lines(scen)
+    if companies:
+        chosen = list(dict.fromkeys(scen.company(c) for c in companies))
+    else:  # every company that holds something under these filters
+        chosen = [c for c in scen.companies if any(ln.company == c and ln.status in inc and
+                                                   (as_of is None or ln.date is None or ln.date <= as_of)
+                                                   for ln in lines)]
+    chips = list(dict.fromkeys(line.chip for line in lines))
+    chip_ix = {c.id: i for i, c in enumerate(chips)}
+    line_chip = np.array([chip_ix[line.chip.id] for line in lines])
+    selected = np.array([line.status in inc and line.company in chosen and
+                         (as_of is None or line.date is None or line.date <= as_of) for line in lines])
+    if not selected.any():
+        raise InputError(f"no holdings in scenario {scen.name} match companies={chosen}, include={list(inc)}"
+                         + (f", as_of={as_of}" if as_of else ""))
+    precs = [p for p in PRECISIONS if any(p in c.peaks for c in chips)]
+    if precision not in precs:
+        raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; chips have {', '.join(precs)}")
+
+    # Group membership: rows = companies, then total, then (company, status, chip) breakdown rows.
+    breakdown_keys = list(dict.fromkeys((ln.company, ln.status, ln.chip.id) for ln, s in zip(lines, selected) if s))
+    n_groups = len(chosen) + 1 + len(breakdown_keys)
+    member = np.zeros((n_groups, len(lines)))
+    for j, (ln, s) in enumerate(zip(lines, selected)):
+        if not s:
+            continue
+        member[chosen.index(ln.company), j] = 1
+        member[len(chosen), j] = 1
+        member[len(chosen) + 1 + breakdown_keys.index((ln.company, ln.status, ln.chip.id)), j] = 1
+
+    # Per-chip spec distributions [FLOP/s, GB, TB/s, W, USD].
+    peak_d = {p: [(_spec_dist(c.peaks[p], "FLOP/s") if p in c.peaks else None) for c in chips] for p in precs}
+    basis_info = {c.id: (_basis_peak(c, h100e_basis) if h100e_basis != "tpp" else ("tpp", None)) for c in chips}
+    ref_basis = (ref.tpp.m_as("") if h100e_basis == "tpp" else _basis_peak(ref, h100e_basis)[1].central.m_as("FLOP/s"))
+
+    def spec(c: Chip, name: str, unit: str) -> Distribution | None:
+        v = c.get(name)
+        return None if v is None else _spec_dist(v, unit)
+
+    mem_d = [spec(c, "memory", "GB") for c in chips]
+    bw_d = [spec(c, "memory_bandwidth", "TB/s") for c in chips]
+    tdp_d = [spec(c, "tdp", "W") for c in chips]
+    price_d = [spec(c, "price", "USD") for c in chips]
+    util_d, over_d, pue_d = (defaults[k].distribution for k in ("utilisation", "server_overhead", "pue"))
+
+    metric_names = list(METRIC_UNITS)
+    n_series_per = len(metric_names) + len(precs)
+    summ = Summariser()
+    root = np.random.SeedSequence(seed)
+    done = 0
+    for size, child in zip(chunk_sizes(samples), root.spawn(len(chunk_sizes(samples)))):
+        rng = np.random.default_rng(child)
+        counts = np.empty((len(lines), size))
+        for j, ln in enumerate(lines):
+            if ln.origin == "holding":
+                counts[j] = scen.holdings[j].count.sample(rng.random(size))
+        for total, idx, shares, conc in allocs:
+            tot = total.sample(rng.random(size))
+            split = rng.dirichlet(shares * conc, size=size).T if len(idx) > 1 else np.ones((1, size))
+            counts[idx] = split * tot
+        u_chip = rng.random((len(chips), size))
+
+        def per_chip(dists: list[Distribution | None], u: np.ndarray) -> np.ndarray:
+            out = np.zeros((len(chips), size))
+            for i, d in enumerate(dists):
+                if d is not None:
+                    out[i] = d.sample(u[i])
+            return out
+
+        peaks = {p: per_chip(peak_d[p], u_chip) for p in precs}
+        if h100e_basis == "tpp":
+            basis = np.max(np.stack([peaks[p] / 1e12 * TPP_BIT_LENGTH[p] for p in precs if p in TPP_BIT_LENGTH]), axis=0)
+        else:
+            basis = np.stack([peaks[basis_info[c.id][0]][i] for i, c in enumerate(chips)])
+        util = util_d.sample(rng.random(size))
+        facility = over_d.sample(rng.random(size)) * pue_d.sample(rng.random(size))
+        mem = per_chip(mem_d, rng.random((len(chips), size)))
+        bw = per_chip(bw_d, rng.random((len(chips), size)))
+        tdp = per_chip(tdp_d, rng.random((len(chips), size)))
+        price = per_chip(price_d, rng.random((len(chips), size)))
+
+        series = np.empty((n_groups, n_series_per, size))
+        series[:, 0] = member @ counts
+        for k, p in enumerate(precs):
+            series[:, len(metric_names) + k] = member @ (counts * peaks[p][line_chip])
+        series[:, 1] = series[:, len(metric_names) + precs.index(precision)] * util
+        series[:, 2] = member @ (counts * basis[line_chip]) / ref_basis
+        series[:, 3] = member @ (counts * mem[line_chip])
+        series[:, 4] = member @ (counts * bw[line_chip])
+        series[:, 5] = member @ (counts * tdp[line_chip]) * facility / 1e6
+        series[:, 6] = series[:, 5] * _YEAR_HOURS / 1e3
+        series[:, 7] = member @ (counts * price[line_chip])
+        summ.add(series.reshape(n_groups * n_series_per, size))
+        done += size
+        if progress is not None:
+            progress(size)
+    stats = summ.result().reshape(4, n_groups, n_series_per)
+
+    units = [METRIC_UNITS[m] for m in metric_names] + ["FLOP/s"] * len(precs)
+
+    def group(g: int, name: str, status: str = "", chip: str = "", breakdown: tuple[GroupEstimate, ...] = ()) -> GroupEstimate:
+        vals = [Uncertain(*(float(stats[k, g, s]) for k in range(4)), unit=units[s]) for s in range(n_series_per)]
+        metrics = dict(zip(metric_names, vals[:len(metric_names)]))
+        return GroupEstimate(name, metrics, dict(zip(precs, vals[len(metric_names):])), status, chip, breakdown)
+
+    rows = [group(len(chosen) + 1 + i, k[0], k[1], k[2]) for i, k in enumerate(breakdown_keys)]
+    comps = tuple(group(i, c, breakdown=tuple(r for r in rows if r.name == c)) for i, c in enumerate(chosen))
+    total = group(len(chosen), "total", breakdown=tuple(rows))
+    assumptions = _assumptions(scen, lines, selected, chips, defaults, ref, h100e_basis, basis_info, precision,
+                               inc, as_of, price_d, tdp_d)
+    return EstimateResult(scen.name, comps, total, tuple(assumptions), samples, seed, precision, h100e_basis, inc, as_of)
+
+
+def _assumptions(scen: Scenario, lines: list[Line], selected: np.ndarray, chips: list[Chip], defaults: Any,
+                 ref: Chip, basis: str, basis_info: dict[str, Any], precision: str, inc: tuple[str, ...],
+                 as_of: dt.date | None, price_d: list[Any], tdp_d: list[Any]) -> list[Assumption]:
+    out = [Assumption("scenario", f"{scen.name}: {scen.title}", sources=tuple(scen.sources.values()), note=scen.path),
+           Assumption("statuses counted", ", ".join(inc) + (f"; dated on or before {as_of}" if as_of else ""))]
+    seen: set[tuple[str, str]] = set()
+    for ln, s in zip(lines, selected):
+        if not s or (ln.company, ln.origin + ln.chip.id + ln.status) in seen:
+            continue
+        seen.add((ln.company, ln.origin + ln.chip.id + ln.status))
+        what = f"{ln.company}: {ln.chip.id} ({ln.status})" + (f", {ln.origin}" if ln.origin != "holding" else "")
+        out.append(Assumption(f"holding {what}", "count sampled from the scenario", sources=ln.sources,
+                              note=("ASSUMPTION: " + ln.assumption) if ln.assumption else ""))
+    for a in scen.allocations:
+        if any(ln.origin == a.label and s for ln, s in zip(lines, selected)):
+            shares = ", ".join(f"{k} {v:.0%}" for k, v in a.shares.items())
+            out.append(Assumption(f"allocation {a.label}",
+                                  f"total {a.total.low:,.0f}..{a.total.high:,.0f}; expected shares {shares}; "
+                                  f"Dirichlet concentration {a.concentration:g}",
+                                  "count[company] = total x share[company], shares ~ Dirichlet(concentration x expected)",
+                                  a.sources, ("ASSUMPTION: " + a.assumption) if a.assumption else ""))
+    for c in chips:
+        srcs = tuple(dict.fromkeys(s for v in (*c.peaks.values(), *c.specs.values()) for s in v.sources))
+        p = c.peaks.get(precision)
+        desc = f"{p.central:~P} dense {precision}" + (f" (range {p.low:~P}..{p.high:~P})" if p.is_range else "") \
+            if p else f"no {precision} peak: counted as 0 FLOP/s at {precision}"
+        out.append(Assumption(f"chip {c.id}", desc, sources=srcs, note=c.path))
+    for name in ("utilisation", "server_overhead", "pue"):
+        d = defaults[name]
+        out.append(Assumption(name, d.distribution.describe(), d.formula, d.value.sources, d.meaning))
+    bdesc = {"bf16": f"dense BF16 (FP16 where a chip lacks BF16) / {ref.id} {ref.peak('bf16'):~P}",
+             "fp8": f"dense 8-bit (FP8, else INT8, else 16-bit) / {ref.id} {ref.peak('fp8'):~P}",
+             "tpp": f"TPP / {ref.id} TPP {ref.tpp.m_as(''):,.0f}"}[basis]
+    fallbacks = [f"{cid} uses {p}" for cid, (p, _) in basis_info.items() if basis != "tpp" and p != basis]
+    out.append(Assumption("H100-equivalent basis", bdesc, "h100e = sum count x basis(chip) / basis(reference)",
+                          note="; ".join(fallbacks)))
+    missing_price = [c.id for c, d in zip(chips, price_d) if d is None]
+    missing_tdp = [c.id for c, d in zip(chips, tdp_d) if d is None]
+    if missing_price:
+        out.append(Assumption("capex gaps", "no published price: counted as 0 USD", note=", ".join(missing_price)))
+    if missing_tdp:
+        out.append(Assumption("power gaps", "no published TDP: counted as 0 W", note=", ".join(missing_tdp)))
+    out.append(Assumption("energy per year", "power x 8,766 h", "energy = power x 1 year (full draw all year)"))
+    return out

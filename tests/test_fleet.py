@@ -1,0 +1,191 @@
+"""The estimate engine against hand-computed fleets, and its sampling, filters and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import computecap
+from computecap.catalog import Catalog
+from computecap.errors import InputError, SpecNotFoundError, SpecValidationError
+from computecap.fleet import estimate
+from computecap.uncertainty import CHUNK
+from tests.conftest import CHIP
+
+SCENARIO = """
+name = "hand"
+title = "Hand-computed fleet"
+as_of = 2026-01-01
+
+[companies.Acme]
+aliases = ["ACME Corp"]
+[companies.Beta]
+
+[[holdings]]
+company = "Acme"
+chip = "h200"
+count = 1000
+status = "installed"
+date = 2025-06-30
+source = "s"
+
+[[holdings]]
+company = "Acme"
+chip = "h20"
+count = 500
+status = "installed"
+date = 2024-12-31
+source = "s"
+
+[[holdings]]
+company = "Beta"
+chip = "test-chip"
+count = { low = 100, central = 200, high = 300, dist = "uniform" }
+status = "pending"
+date = 2026-06-30
+source = "s"
+
+[[allocations]]
+chip = "test-chip"
+total = 400000
+status = "approved"
+date = 2026-01-28
+shares = { Acme = 0.5, Beta = 0.5 }
+concentration = 10
+source = "s"
+assumption = "an even split, sampled"
+
+[sources.s]
+url = "https://example.org"
+title = "Example"
+accessed = 2026-11-28
+"""
+
+
+@pytest.fixture
+def cat(spec_dir: Callable[..., object]) -> Catalog:
+    spec_dir("chips", "t.toml", CHIP)
+    d = spec_dir("scenarios", "hand.toml", SCENARIO)
+    return Catalog([d])  # type: ignore[list-item]
+
+
+def test_fixed_counts_match_hand_arithmetic(cat: Catalog) -> None:
+    r = estimate("hand", include=("installed",), samples=2000, seed=1, catalog=cat)
+    acme = r.company("Acme")
+    # 1000 x 989.5 + 500 x 148 TFLOP/s
+    assert acme.peak["bf16"].p50 == pytest.approx(1000 * 989.5e12 + 500 * 148e12, rel=1e-12)
+    assert acme.peak["bf16"].p5 == acme.peak["bf16"].p95
+    # H100e on the BF16 basis: 1000 + 500 x 148 / 989.5
+    assert acme.h100e.p50 == pytest.approx(1000 + 500 * 148 / 989.5, rel=1e-12)
+    assert acme.memory.p50 == pytest.approx(1000 * 141 + 500 * 96, rel=1e-12)           # GB
+    assert acme.memory_bandwidth.p50 == pytest.approx(1000 * 4.8 + 500 * 4.0, rel=1e-12)  # TB/s
+    assert acme.chips.p50 == 1500
+    assert [c.name for c in r.companies] == ["Acme"]  # Beta holds nothing installed
+
+
+def test_power_is_tdp_times_overhead_times_pue(cat: Catalog) -> None:
+    r = estimate("hand", include=("installed",), samples=200_000, seed=2, catalog=cat)
+    tdp_w = 1000 * 700 + 500 * 400
+    # independent triangular factors: E[overhead] x E[PUE] (specs/defaults.toml)
+    mean_factor = (1.53 + 1.75 + 2.03) / 3 * (1.08 + 1.15 + 1.56) / 3
+    assert r.company("Acme").power.mean == pytest.approx(tdp_w * mean_factor / 1e6, rel=5e-3)
+    assert r.company("Acme").energy_per_year.mean == pytest.approx(r.company("Acme").power.mean * 8766 / 1e3, rel=1e-9)
+
+
+def test_effective_is_peak_times_utilisation(cat: Catalog) -> None:
+    r = estimate("hand", include=("installed",), samples=100_000, seed=3, catalog=cat)
+    acme = r.company("Acme")
+    # utilisation default: lognormal with 90% interval 0.19..0.41 -> median sqrt(0.19 x 0.41)
+    assert acme.effective.p50 / acme.peak["bf16"].p50 == pytest.approx(np.sqrt(0.19 * 0.41), rel=0.01)
+    assert acme.effective.p5 / acme.peak["bf16"].p50 == pytest.approx(0.19, rel=0.02)
+
+
+def test_allocation_split_sums_to_total(cat: Catalog) -> None:
+    r = estimate("hand", include=("approved",), samples=5000, seed=4, catalog=cat)
+    assert r.total.chips.p5 == pytest.approx(400_000) and r.total.chips.p95 == pytest.approx(400_000)
+    a, b = r.company("Acme").chips, r.company("Beta").chips
+    assert a.mean + b.mean == pytest.approx(400_000, rel=1e-9)
+    assert a.p5 < 200_000 < a.p95   # the split is uncertain ...
+    assert a.mean == pytest.approx(200_000, rel=0.01)  # ... around the expected share
+    # capex at the fixed 10,000 USD price of the test chip
+    assert r.total.capex.p50 == pytest.approx(400_000 * 10_000, rel=1e-9)
+
+
+def test_uniform_count_percentiles(cat: Catalog) -> None:
+    r = estimate("hand", include=("pending",), samples=100_000, seed=5, catalog=cat)
+    c = r.company("Beta").chips
+    assert (c.p5, c.p50, c.p95) == pytest.approx((110, 200, 290), rel=0.01)
+
+
+def test_same_seed_same_result(cat: Catalog) -> None:
+    a = estimate("hand", include=("all",), samples=3000, seed=7, catalog=cat)
+    b = estimate("hand", include=("all",), samples=3000, seed=7, catalog=cat)
+    c = estimate("hand", include=("all",), samples=3000, seed=8, catalog=cat)
+    assert a.total.metrics == b.total.metrics
+    assert a.total.metrics != c.total.metrics
+
+
+def test_chunked_run_agrees_with_single_chunk(cat: Catalog) -> None:
+    small = estimate("hand", include=("all",), samples=CHUNK, seed=9, catalog=cat)
+    big = estimate("hand", include=("all",), samples=3 * CHUNK + 17, seed=9, catalog=cat)
+    for key in ("chips", "power", "capex"):
+        s, b = small.total.metrics[key], big.total.metrics[key]
+        assert b.p50 == pytest.approx(s.p50, rel=0.01) and b.p95 == pytest.approx(s.p95, rel=0.01)
+
+
+def test_filters(cat: Catalog) -> None:
+    base = estimate("hand", samples=1000, catalog=cat)
+    assert base.include == ("installed", "approved")
+    everything = estimate("hand", include=("all",), samples=1000, catalog=cat)
+    assert everything.total.chips.p50 > base.total.chips.p50
+    early = estimate("hand", include=("all",), as_of=dt.date(2025, 1, 1), samples=1000, catalog=cat)
+    assert early.total.chips.p50 == 500  # only the H20 dated 2024-12-31
+    only = estimate("hand", companies=["acme corp"], samples=1000, catalog=cat)
+    assert [c.name for c in only.companies] == ["Acme"]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"samples": 0}, InputError, "samples: expected a positive integer"),
+    ({"seed": -1}, InputError, "seed"),
+    ({"include": ("shipped",)}, InputError, "unknown status 'shipped'"),
+    ({"precision": "fp99"}, InputError, "precision"),
+    ({"h100e_basis": "watts"}, InputError, "h100e_basis"),
+    ({"companies": ["Acne"]}, SpecNotFoundError, "did you mean 'Acme'"),
+    ({"precision": "fp4"}, InputError, "no chip in scenario hand has it"),
+])
+def test_bad_arguments(cat: Catalog, kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        estimate("hand", catalog=cat, **kwargs)
+
+
+BAD_SCENARIOS = [
+    (SCENARIO.replace("count = 1000", "count = -5"), "holdings[0].count: expected a positive count"),
+    (SCENARIO.replace("count = 1000", "count = 10.5e"), "malformed TOML"),
+    (SCENARIO.replace("low = 100, central = 200, high = 300", "low = 300, high = 100"), "low 300 is greater than high 100"),
+    (SCENARIO.replace("Acme = 0.5, Beta = 0.5", "Acme = 0.5, Beta = 0.6"), "shares must sum to 1"),
+    (SCENARIO.replace("date = 2025-06-30", 'date = "June 2025"'), "holdings[0].date: expected a date"),
+    (SCENARIO.replace('chip = "h20"', 'chip = "h2O"'), "holdings[1].chip: unknown chip 'h2O'"),
+    (SCENARIO.replace('status = "installed"', 'status = "shipped"', 1), "holdings[0].status: expected one of"),
+    (SCENARIO.replace('company = "Acme"', 'company = "Gamma"', 1), "company 'Gamma' is not listed"),
+    (SCENARIO.replace('source = "s"', "", 1), "holdings[0]: no source"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD_SCENARIOS)
+def test_bad_scenario_files(spec_dir: Callable[..., object], text: str, message: str) -> None:
+    spec_dir("chips", "t.toml", CHIP)
+    d = spec_dir("scenarios", "bad.toml", text)
+    with pytest.raises(SpecValidationError) as exc:
+        Catalog([d]).scenario("hand")  # type: ignore[list-item]
+    assert message in str(exc.value) and "bad.toml" in str(exc.value)
+
+
+def test_default_scenario_first_batch_is_about_400k() -> None:
+    r = computecap.estimate(include=("approved",), samples=20_000, seed=0)
+    h200 = r.total.chips
+    assert {c.name for c in r.companies} == {"ByteDance", "Alibaba", "Tencent"}
+    assert 400_000 <= h200.p5 and h200.p95 <= 450_000
+    assert r.total.h100e.p50 == pytest.approx(h200.p50, rel=1e-9)  # H200 = H100 in dense BF16
