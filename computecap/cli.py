@@ -245,13 +245,15 @@ def _progress(samples: int) -> Any:
 @click.option("--h100e-basis", "h100e_basis", type=click.Choice(["bf16", "fp8", "tpp"]), default="bf16",
               show_default=True, help="H100-equivalents: dense BF16, dense 8-bit, or TPP relative to H100 SXM.")
 @sampling_options
+@click.option("--reference-model", default="llama-3.1-405b", show_default=True,
+              help="Add days to train this preset on each company's best cluster ('none' to skip).")
 @click.option("--explain", is_flag=True, help="Print every formula, input and source behind the figures.")
 @click.option("--no-breakdown", is_flag=True, help="Only per-company totals (no status/chip rows).")
 @output_options
 @plot_option
 def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...], as_of: dt.date | None,
-             precision: str, h100e_basis: str, samples: int, seed: int, explain: bool, no_breakdown: bool,
-             fmt: str, output: str | None, plot_path: str | None) -> None:
+             precision: str, h100e_basis: str, reference_model: str, samples: int, seed: int, explain: bool,
+             no_breakdown: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
     """Per-company AI compute of a scenario, with p5/p50/p95.
 
     Peak and effective FLOP/s, H100-equivalents, HBM, power and capital cost for each
@@ -265,10 +267,18 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     """
     from computecap import views
     from computecap.fleet import estimate as run
+    cat = _catalog()
+    scen = cat.scenario(scenario)
+    preset = None if reference_model.lower() == "none" else cat.preset(reference_model)
     with _progress(samples) as bar:
-        result = run(_catalog().scenario(scenario), companies=companies, include=include, as_of=as_of,
-                     precision=precision, samples=samples, seed=seed, h100e_basis=h100e_basis,
+        result = run(scen, companies=companies, include=include, as_of=as_of, precision=precision,
+                     samples=samples, seed=seed, h100e_basis=h100e_basis,
                      progress=bar.update if bar is not None else None)
+    if preset is not None:
+        from computecap.training import reference_times
+        days = reference_times(scen, [c.name for c in result.companies], preset, include=include,
+                               precision=precision, samples=min(samples, 20_000), seed=seed, catalog=cat)
+        views.attach_reference_times(result, preset.id, days)
     text = views.estimate_table(result, fmt, breakdown=not no_breakdown)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)
@@ -276,6 +286,200 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     if plot_path:
         from computecap import plots
         plots.plot_estimate(result, plot_path)
+
+
+# ---------------------------------------------------------------------------- models, train, serve
+@cli.group()
+def models() -> None:
+    """Model presets: parameters, tokens and shape of published models, with sources.
+
+    \b
+    Example:
+      computecap models show llama-3.1-405b
+    """
+
+
+@models.command("list")
+@output_options
+def models_list(fmt: str, output: str | None) -> None:
+    """List model presets.
+
+    \b
+    Example:
+      computecap models list --format csv
+    """
+    from computecap import views
+    emit(views.models_list(_catalog().presets(), fmt), output)
+
+
+@models.command("show")
+@click.argument("model")
+@output_options
+def models_show(model: str, fmt: str, output: str | None) -> None:
+    """One model preset with every field's source.
+
+    \b
+    Example:
+      computecap models show deepseek-v3 --format json
+    """
+    from computecap import views
+    emit(views.model_show(_catalog().preset(model), fmt), output)
+
+
+def _workload(model: str | None, params: str | None, active_params: str | None, tokens: str | None) -> Any:
+    from computecap.training import Workload, parse_count
+    if model and (params or tokens or active_params):
+        raise click.UsageError("give either --model or --params/--tokens, not both")
+    if model:
+        return Workload.from_preset(_catalog().preset(model))
+    if not (params and tokens):
+        raise click.UsageError("give --model PRESET, or --params N and --tokens N")
+    return Workload.from_numbers(parse_count(params, "--params"), parse_count(tokens, "--tokens"),
+                                 parse_count(active_params, "--active-params") if active_params else None)
+
+
+def _cluster(chip: str | None, count: str | None, scenario: str | None, company: str | None,
+             cluster_size: str | None, include: tuple[str, ...], precision: str) -> Any:
+    from computecap.training import company_cluster, fixed_cluster, parse_count
+    cat = _catalog()
+    if scenario or company:
+        if count:
+            raise click.UsageError("--count goes with --chip; with --scenario use --cluster-size")
+        if not (scenario and company):
+            raise click.UsageError("--scenario and --company go together")
+        size = parse_count(cluster_size, "--cluster-size") if cluster_size else None
+        return company_cluster(cat.scenario(scenario), company, cat, cat.chip(chip) if chip else None, size,
+                               include, precision)
+    if not chip:
+        raise click.UsageError("give --chip ID --count N, or --scenario S --company C")
+    return fixed_cluster(cat.chip(chip), parse_count(count or "1", "--count"))
+
+
+def cluster_options(f: F) -> F:
+    """Where a run happens: ``--chip/--count`` or ``--scenario/--company/--cluster-size``."""
+    for opt in reversed([
+        click.option("--chip", default=None, help="Chip id or alias (with --count; or a chip type within --company)."),
+        click.option("--count", default=None, help="Number of chips, e.g. 16384 or 16k."),
+        click.option("--scenario", default=None, help="Scenario name or TOML file (fleet mode)."),
+        click.option("--company", default=None, help="Company in the scenario (fleet mode)."),
+        click.option("--cluster-size", default=None,
+                     help="Largest coherent cluster in chips (fleet mode; default: sourced 16k-100k range)."),
+        click.option("--include", multiple=True, callback=_parse_include, metavar="STATUS[,STATUS]",
+                     help="Statuses of the company's chips to use [default: installed,approved]."),
+    ]):
+        f = opt(f)
+    return f
+
+
+PRECISION = click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"])
+
+
+@cli.command()
+@click.option("--model", default=None, help="Model preset (see `computecap models list`).")
+@click.option("--params", default=None, help="Total parameters, e.g. 405B or 405e9.")
+@click.option("--active-params", default=None, help="Active parameters per token (mixture of experts).")
+@click.option("--tokens", default=None, help="Training tokens, e.g. 15.6T.")
+@cluster_options
+@click.option("--precision", type=PRECISION, default="bf16", show_default=True, help="Training precision.")
+@click.option("--mfu", default=None, help="Step-time MFU: X, X% or LOW..HIGH (90%% interval) [default: calibrated].")
+@click.option("--goodput", default=None, help="Productive share of billed time: X or LOW..HIGH [default: calibrated].")
+@click.option("--attention", is_flag=True, help="Add the attention term 12 x layers x d_model x seq_len x D.")
+@click.option("--recompute", is_flag=True, help="Full activation recompute: count hardware FLOP (8ND).")
+@sampling_options
+@click.option("--explain", is_flag=True, help="Print every formula, input and source.")
+@output_options
+def train(model: str | None, params: str | None, active_params: str | None, tokens: str | None, chip: str | None,
+          count: str | None, scenario: str | None, company: str | None, cluster_size: str | None,
+          include: tuple[str, ...], precision: str, mfu: str | None, goodput: str | None, attention: bool,
+          recompute: bool, samples: int, seed: int, explain: bool, fmt: str, output: str | None) -> None:
+    """How long, how many chip-hours, how much energy and money to train a model.
+
+    \b
+    Example:
+      computecap train --chip H100 --count 16384 --params 405B --tokens 15.6T
+      computecap train --scenario china-h200-2026 --company ByteDance --model llama-3.1-405b
+    """
+    from computecap import views
+    from computecap.training import parse_fraction, training_run
+    w = _workload(model, params, active_params, tokens)
+    cl = _cluster(chip, count, scenario, company, cluster_size, include, precision)
+    result = training_run(w, cl, precision=precision, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
+                          goodput=parse_fraction(goodput, "--goodput") if goodput else None, attention=attention,
+                          recompute=recompute, samples=samples, seed=seed)
+    text = views.train_table(result, fmt)
+    if explain and fmt in ("table", "markdown"):
+        text += views.explain(result.assumptions)
+    emit(text, output)
+
+
+@cli.command()
+@click.option("--model", required=True, help="Model preset (see `computecap models list`).")
+@click.option("--chip", "chips", multiple=True, help="Chip id or alias; repeat to compare chips.")
+@click.option("--count", default=None, help="Chips of each --chip type (default 1).")
+@click.option("--scenario", default=None, help="Scenario name or TOML file (fleet mode).")
+@click.option("--company", default=None, help="Company in the scenario (fleet mode).")
+@click.option("--include", multiple=True, callback=_parse_include, metavar="STATUS[,STATUS]",
+              help="Statuses of the company's chips [default: installed,approved].")
+@click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="Concurrent sequences.")
+@click.option("--context", type=click.IntRange(min=1), default=4096, show_default=True, help="Tokens per sequence.")
+@click.option("--precision", type=PRECISION, default="bf16", show_default=True, help="Weights, KV cache and math.")
+@click.option("--efficiency", type=float, default=1.0, show_default=True,
+              help="Fraction of roofline reached (1 = upper bound).")
+@sampling_options
+@output_options
+def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str | None, company: str | None,
+          include: tuple[str, ...], batch: int, context: int, precision: str, efficiency: float, samples: int,
+          seed: int, fmt: str, output: str | None) -> None:
+    """Prefill and decode tokens per second per chip (roofline), memory fit, fleet tokens per day.
+
+    \b
+    Example:
+      computecap serve --model llama-3.1-70b --chip H20 --chip H200 --batch 8
+      computecap serve --model qwen2.5-72b --scenario china-h200-2026 --company Tencent
+    """
+    from computecap import views
+    from computecap.inference import serve as run
+    cat = _catalog()
+    preset = cat.preset(model)
+    if scenario or company:
+        if chips and len(chips) > 1:
+            raise click.UsageError("fleet mode takes at most one --chip (a chip type within the company)")
+        clusters = [_cluster(chips[0] if chips else None, None, scenario, company, None, include, precision)]
+    else:
+        if not chips:
+            raise click.UsageError("give --chip ID [--chip ID ...], or --scenario S --company C")
+        clusters = [_cluster(c, count, None, None, None, include, precision) for c in chips]
+    results = [run(preset, cl, precision=precision, batch=batch, context=context, efficiency=efficiency,
+                   samples=samples, seed=seed) for cl in clusters]
+    emit(views.serve_table(results, fmt), output)
+
+
+# ---------------------------------------------------------------------------- controls
+@cli.command()
+@click.argument("chip_names", metavar="[CHIP]...", nargs=-1)
+@click.option("--rule", "rules", multiple=True, help="Rule set id (repeatable; default all).")
+@output_options
+@plot_option
+def controls(chip_names: tuple[str, ...], rules: tuple[str, ...], fmt: str, output: str | None,
+             plot_path: str | None) -> None:
+    """Export-control class of each chip under each rule set, with the margin to every threshold.
+
+    \b
+    Example:
+      computecap controls H20 H200 B200 910B
+      computecap controls H20 --rule bis-2023-3a090 --format json
+    """
+    from computecap import views
+    from computecap.controls import classify_all
+    cat = _catalog()
+    chip_objs = [cat.chip(n) for n in chip_names] or cat.chips()
+    all_rules = cat.rule_sets()
+    wanted = [cat.rule_set(r).id for r in rules] or [r.id for r in all_rules]
+    results = [[c for c in classify_all(ch, all_rules) if c.rule_set.id in wanted] for ch in chip_objs]
+    emit(views.controls_table(results, fmt), output)
+    if plot_path:
+        from computecap import plots
+        plots.plot_controls(chip_objs, [r for r in all_rules if r.id in wanted], plot_path)
 
 
 def main() -> None:

@@ -70,8 +70,9 @@ class Margin:
     def describe(self) -> str:
         if self.value is None:
             return f"{self.condition.describe()}: not published"
+        from computecap.report import fmt_number
         v = f"{self.value:~.4gP}" if isinstance(self.value, pint.Quantity) else (
-            str(self.value).lower() if isinstance(self.value, bool) else f"{self.value:,.4g}")
+            str(self.value).lower() if isinstance(self.value, bool) else fmt_number(self.value))
         rel = "" if self.relative is None else f" ({self.relative:+.1%})"
         return f"{self.condition.describe()}: {v}{rel} {'yes' if self.holds else 'no'}"
 
@@ -86,6 +87,14 @@ class Classification:
     effect: str
     indeterminate: bool
     margins: tuple[Margin, ...]
+    decisive: tuple[Margin, ...] = ()
+
+    @property
+    def nearest(self) -> Margin | None:
+        """The margin that best explains the class: the matched class's closest condition,
+        or, when no class matched, the failed condition closest to flipping."""
+        pool = [m for m in self.decisive if m.relative is not None]
+        return min(pool, key=lambda m: abs(m.relative or 0.0)) if pool else None
 
 
 def margin(chip: Chip, cond: Condition) -> Margin:
@@ -126,8 +135,9 @@ def classify(chip: Chip, rule_set: RuleSet, prerequisite: RuleSet | None = None)
             missing = ", ".join(sorted({m.condition.metric for m in ms if m.holds is None}))
             return Classification(chip, rule_set, f"indeterminate ({missing} not published)",
                                   f"could be {cls.name}", True, tuple(margins))
-        return Classification(chip, rule_set, cls.name, cls.effect, False, tuple(margins))
-    return Classification(chip, rule_set, rule_set.default_class, "", False, tuple(margins))
+        return Classification(chip, rule_set, cls.name, cls.effect, False, tuple(margins), tuple(ms))
+    failed = tuple(m for m in margins if m.holds is False)
+    return Classification(chip, rule_set, rule_set.default_class, "", False, tuple(margins), failed)
 
 
 def classify_all(chip: Chip, rule_sets: list[RuleSet]) -> list[Classification]:

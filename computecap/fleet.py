@@ -141,6 +141,19 @@ def expand_lines(scenario: Scenario) -> tuple[list[Line], list[tuple[Distributio
     return lines, allocs
 
 
+def sample_counts(scen: Scenario, allocs: list[tuple[Distribution, list[int], np.ndarray, float]],
+                  rng: np.random.Generator, size: int) -> np.ndarray:
+    """Chip counts per line (rows as ``expand_lines``) for ``size`` samples: (n_lines, size)."""
+    counts = np.empty((len(scen.holdings) + sum(len(a[1]) for a in allocs), size))
+    for j, h in enumerate(scen.holdings):
+        counts[j] = h.count.sample(rng.random(size))
+    for total, idx, shares, conc in allocs:
+        tot = total.sample(rng.random(size))
+        split = rng.dirichlet(shares * conc, size=size).T if len(idx) > 1 else np.ones((1, size))
+        counts[idx] = split * tot
+    return counts
+
+
 def _check_args(samples: int, seed: int, precision: str, h100e_basis: str, include: Sequence[str]) -> None:
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
         raise InputError(f"samples: expected a positive integer, got {samples!r}")
@@ -230,14 +243,7 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     done = 0
     for size, child in zip(chunk_sizes(samples), root.spawn(len(chunk_sizes(samples)))):
         rng = np.random.default_rng(child)
-        counts = np.empty((len(lines), size))
-        for j, ln in enumerate(lines):
-            if ln.origin == "holding":
-                counts[j] = scen.holdings[j].count.sample(rng.random(size))
-        for total, idx, shares, conc in allocs:
-            tot = total.sample(rng.random(size))
-            split = rng.dirichlet(shares * conc, size=size).T if len(idx) > 1 else np.ones((1, size))
-            counts[idx] = split * tot
+        counts = sample_counts(scen, allocs, rng, size)
         u_chip = rng.random((len(chips), size))
 
         def per_chip(dists: list[Distribution | None], u: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ def sourced_json(value: Any, unit: str) -> dict[str, Any]:
 
 def classification_json(c: Classification) -> dict[str, Any]:
     return {"rule": c.rule_set.id, "citation": c.rule_set.citation, "class": c.name, "effect": c.effect,
+            "nearest": None if c.nearest is None else c.nearest.describe(),
             "margins": [{"condition": m.condition.describe(), "holds": m.holds, "relative": m.relative}
                         for m in c.margins]}
 
@@ -158,6 +159,15 @@ ESTIMATE_COLUMNS = (
 )
 
 
+def attach_reference_times(result: Any, preset_id: str, days: dict[str, Any]) -> None:
+    """Add a 'days to train <preset>' column (table) and ``time_to_train`` (JSON) to an estimate."""
+    from computecap.report import fmt_uncertain
+    result.extras["time_to_train"] = {"model": preset_id, "basis": "best chip type, largest coherent cluster",
+                                      "companies": {k: (v.as_dict() if v else None) for k, v in days.items()}}
+    col = {k: (fmt_uncertain(v) if v else "n/a") for k, v in days.items()}
+    result.extras.setdefault("table_columns", []).append((f"days to train {preset_id}", col))
+
+
 def _estimate_cell(group: Any, key: str, precision: str) -> Any:
     return group.peak[precision] if key == "peak" else group.metrics[key]
 
@@ -176,7 +186,7 @@ def estimate_json(result: Any) -> dict[str, Any]:
            "include": list(result.include), "as_of": result.as_of, "companies": [group(c) for c in result.companies],
            "total": group(result.total), "assumptions": [a.as_dict() for a in result.assumptions],
            "samples": result.samples, "seed": result.seed, "computecap_version": result.version}
-    out.update(result.extras)
+    out.update({k: v for k, v in result.extras.items() if k != "table_columns"})
     return out
 
 
@@ -271,3 +281,103 @@ def scenario_show(s: Any, fmt: str) -> str:
                 out += f"- {a.label}: {a.assumption.strip()}\n"
         out += "\nSources:\n" + "".join(f"- {x.key}: {x.title}. {x.where} (read {x.accessed})\n" for x in s.sources.values())
     return out
+
+
+# ---------------------------------------------------------------------------- models
+def models_list(presets: list[Any], fmt: str) -> str:
+    if fmt == "json":
+        return dumps([{"id": p.id, "name": p.name, "architecture": p.architecture, "params": p.n_params,
+                       "active_params": p.n_active, "tokens": p.n_tokens, "training_flop": p.published_flop}
+                      for p in presets])
+    rows = [[p.id, p.name, p.architecture, fmt_number(p.n_params), fmt_number(p.n_active), fmt_number(p.n_tokens),
+             fmt_number(None if p.published_flop is None else p.published_flop.m_as("FLOP"))] for p in presets]
+    return render_rows(["id", "name", "architecture", "params", "active params", "tokens", "published FLOP"],
+                       rows, fmt, title="Model presets (`computecap models show ID` for sources)")
+
+
+def model_show(p: Any, fmt: str) -> str:
+    fields = {"params": p.params, "active_params": p.active_params, "tokens": p.tokens, "training_flop": p.training_flop}
+    if fmt == "json":
+        return dumps({"id": p.id, "name": p.name, "aliases": list(p.aliases), "architecture": p.architecture,
+                      **{k: (v.as_dict() if v else None) for k, v in fields.items()}, "shape": dict(p.shape),
+                      "note": p.note, "file": p.path, "sources": [s.as_dict() for s in p.sources.values()]})
+    rows = [[k, fmt_number(float(v.central.magnitude)), f"{v.central.units:~P}", ", ".join(s.key for s in v.sources)]
+            for k, v in fields.items() if v]
+    rows += [[k, str(v), "", ""] for k, v in p.shape.items()]
+    out = render_rows(["field", "value", "unit", "source"], rows, fmt, title=f"{p.name} ({p.id}; {p.path})")
+    if fmt == "table":
+        out += (p.note + "\n" if p.note else "") + "Sources:\n" + "".join(
+            f"  {s.key}: {s.title}. {s.where} (read {s.accessed})\n" for s in p.sources.values())
+    return out
+
+
+# ---------------------------------------------------------------------------- train
+def train_table(r: Any, fmt: str) -> str:
+    from computecap.report import fmt_uncertain
+    if fmt == "json":
+        return dumps(r.as_dict())
+    m = r.memory
+    rows = [
+        ["training FLOP", fmt_number(r.training_flop.m_as("FLOP")), "FLOP", r.formula],
+        ["chips in the cluster", fmt_uncertain(r.chips), r.cluster.chip.id, r.cluster.description],
+        ["wall-clock duration", fmt_uncertain(r.duration), "days", "FLOP / (chips x peak x MFU x goodput)"],
+        ["chip-hours", fmt_uncertain(r.chip_hours, 1e-6), "million h", "billed: includes time lost to failures"],
+        ["energy", fmt_uncertain(r.energy, 1e-3), "GWh", "chips x TDP x server overhead x PUE x duration"],
+        ["cost (amortised capital)", fmt_uncertain(r.cost, 1e-6), "million USD",
+         "chip-hours x unit price / (amortisation years x 8,766 h)"],
+        ["runs per year", fmt_uncertain(r.runs_per_year), "", "back to back on this cluster"],
+        ["memory: training state", fmt_number(m.required.m_as("GB")), "GB",
+         f"at least {m.min_chips:,} x {m.per_chip:~P}" if m.min_chips else m.note],
+        ["memory: fits", {True: "yes", False: "NO", None: "n/a"}[m.fits], "", m.note if m.min_chips else ""],
+    ]
+    title = (f"Training {r.workload.name} on {r.cluster.description} at {r.precision}; "
+             f"p50 [p5-p95] over {r.samples:,} samples, seed {r.seed}")
+    return render_rows(["quantity", "value", "unit", "how"], rows, fmt, title=title)
+
+
+# ---------------------------------------------------------------------------- serve
+def serve_table(results: list[Any], fmt: str) -> str:
+    from computecap.report import fmt_uncertain
+    if fmt == "json":
+        return dumps([r.as_dict() for r in results])
+    base = results[0]
+    rows = []
+    for r in results:
+        ratio = "" if r is base else f" ({r.decode_per_chip.m_as('1/s') / base.decode_per_chip.m_as('1/s'):.2g}x)"
+        rows.append([r.chip.id, str(r.replica_chips), fmt_number(r.weights.m_as("GB") + r.kv_cache.m_as("GB")),
+                     fmt_number(r.decode_per_chip.m_as("1/s")) + ratio, r.decode_bound,
+                     fmt_number(r.prefill_per_chip.m_as("1/s")), r.prefill_bound,
+                     fmt_uncertain(r.fleet_chips), fmt_uncertain(r.fleet_tokens_per_day, 1e-9)])
+    title = (f"Serving {base.model} at {base.precision}, batch {base.batch}, context {base.context:,}: "
+             f"roofline {'upper bound' if base.efficiency == 1 else f'x {base.efficiency:g}'}")
+    out = render_rows(["chip", "chips/replica", "weights+KV [GB]", "decode [tok/s/chip]", "decode bound",
+                       "prefill [tok/s/chip]", "prefill bound", "fleet chips", "fleet decode [bn tok/day]"],
+                      rows, fmt, title=title)
+    if fmt == "table":
+        out += ("Decode re-reads the weights and KV cache every step, so at small batches memory bandwidth, not "
+                "FLOP/s, sets the pace.\n")
+    return out
+
+
+# ---------------------------------------------------------------------------- controls
+def controls_table(results: list[list[Classification]], fmt: str) -> str:
+    if fmt == "json":
+        out = []
+        for per_chip in results:
+            chip = per_chip[0].chip if per_chip else None
+            if chip is None:
+                continue
+            pd = performance_density(chip)
+            out.append({"chip": chip.id, "tpp": quantity_json(tpp(chip)), "performance_density": quantity_json(pd),
+                        "classes": [classification_json(c) for c in per_chip]})
+        return dumps(out)
+    rows = []
+    for per_chip in results:
+        for c in per_chip:
+            nearest = c.nearest
+            pd = performance_density(c.chip)
+            rows.append([c.chip.id, fmt_number(tpp(c.chip).m_as("")),
+                         fmt_number(None if pd is None else pd.m_as("1/mm**2")), c.rule_set.id, c.name,
+                         nearest.describe() if nearest else ""])
+    return render_rows(["chip", "TPP", "PD [TPP/mm²]", "rule set", "class", "nearest threshold (margin)"], rows, fmt,
+                       title="Export-control classification (computed from dense peaks and die area)")

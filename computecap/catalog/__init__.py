@@ -10,6 +10,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
+from computecap.catalog.calibration import CalibrationRun, parse_runs
 from computecap.catalog.chips import Chip, parse_chip
 from computecap.catalog.defaults import Defaults, parse_defaults
 from computecap.catalog.files import bundled_root, display_path, env_dirs, not_found, read_toml, spec_files
@@ -94,6 +95,13 @@ class Catalog:
         """The default assumptions (bundled ``specs/defaults.toml``)."""
         path = bundled_root() / "defaults.toml"
         return parse_defaults(read_toml(path, display_path(path, bundled_root())), display_path(path, bundled_root()))
+
+    @functools.cached_property
+    def calibration_runs(self) -> list[CalibrationRun]:
+        """Published training runs (bundled ``specs/calibration/training-runs.toml``)."""
+        path = bundled_root() / "calibration" / "training-runs.toml"
+        shown = display_path(path, bundled_root())
+        return parse_runs(read_toml(path, shown), shown)
 
     def chip(self, name: str) -> Chip:
         """A chip by id or alias (case-insensitive)."""

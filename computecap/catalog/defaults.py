@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from computecap.catalog.values import Source, SourcedValue, fail, parse_sources, parse_value
 from computecap.uncertainty import Distribution
 
-REQUIRED = ("utilisation", "mfu", "goodput", "server_overhead", "pue")
+REQUIRED = ("utilisation", "mfu", "goodput", "server_overhead", "pue", "cluster_chips", "amortisation_years")
 
 
 @dataclass(frozen=True)

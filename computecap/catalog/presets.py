@@ -11,7 +11,7 @@ import pint
 from computecap.catalog.values import Source, SourcedValue, fail, parse_sources, parse_value
 
 ARCHITECTURES = ("dense", "moe", "flop-only")
-SHAPE_FIELDS = ("layers", "d_model", "heads", "seq_len", "vocab_size")
+SHAPE_FIELDS = ("layers", "d_model", "heads", "kv_heads", "head_dim", "kv_cache_dim", "seq_len", "vocab_size")
 
 
 @dataclass(frozen=True)

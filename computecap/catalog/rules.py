@@ -27,9 +27,12 @@ class Condition:
     threshold: float | bool | pint.Quantity
 
     def describe(self) -> str:
-        t = f"{self.threshold:~P}" if isinstance(self.threshold, pint.Quantity) else str(self.threshold).lower() \
-            if isinstance(self.threshold, bool) else f"{self.threshold:g}"
-        return f"{self.metric} {self.op} {t}"
+        t = self.threshold
+        if isinstance(t, pint.Quantity):
+            text = f"{t.magnitude:g} {t.units:~P}"
+        else:
+            text = str(t).lower() if isinstance(t, bool) else f"{t:g}"
+        return f"{self.metric} {self.op} {text}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,369 @@
+"""Training runs: FLOP, chip-hours, wall-clock, energy, cost and memory fit.
+
+    training FLOP = 6 x N_active x D                      (Kaplan et al. 2020; default)
+                  + 12 x layers x d_model x seq_len x D   (attention, PaLM App. B; --attention)
+                  x 8/6 with full activation recompute     (hardware FLOP; --recompute)
+    duration      = FLOP / (chips x dense peak x MFU x goodput)
+    chip-hours    = chips x duration                        (billed: includes lost time)
+    energy        = chips x TDP x server overhead x PUE x duration
+    cost          = chip-hours x unit price / (amortisation years x 8,766 h)
+MFU (step-time utilisation) and goodput (productive share of billed time) are separate
+distributions calibrated on published runs (specs/defaults.toml, specs/calibration/).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pint
+
+from computecap.catalog import Catalog, Chip, ModelPreset, Scenario, default_catalog
+from computecap.catalog.scenarios import STATUSES
+from computecap.errors import InputError
+from computecap.fleet import DEFAULT_INCLUDE, Assumption, expand_lines, sample_counts
+from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
+from computecap.units import Q_
+
+#: Bytes per parameter for mixed-precision training with Adam: 16-bit weights (2) and
+#: gradients (2), fp32 master weights (4) and two fp32 moments (8) (Rajbhandari et al. 2020,
+#: ZeRO, Sec 3.1). The same 16 B/param holds for fp32 (4 + 4 + 8) and for fp8 compute, which
+#: keeps higher-precision master weights. Activations are not counted: a lower bound.
+TRAIN_BYTES_PER_PARAM = 16
+_YEAR_H = 365.25 * 24
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+
+
+def parse_count(text: str | float, option: str) -> float:
+    """``405e9``, ``405B``, ``15.6T``, ``8k`` -> a positive count [1]."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", str(text).replace(",", "").replace("_", ""))
+        if not m:
+            raise InputError(f"{option}: expected a count like 405e9, 405B or 15.6T, got {text!r}")
+        value = float(m.group(1)) * _SUFFIX[m.group(2).lower()]
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"{option}: expected a positive count, got {text!r}")
+    return value
+
+
+def parse_fraction(text: str, option: str) -> Distribution:
+    """``0.4``, ``40%`` or ``0.3..0.5`` (a 90% interval, lognormal) -> a Distribution in (0, 1]."""
+    parts = str(text).split("..")
+    if len(parts) > 2:
+        raise InputError(f"{option}: expected X or LOW..HIGH, got {text!r}")
+    vals = []
+    for p in parts:
+        p = p.strip()
+        try:
+            v = float(p[:-1]) / 100 if p.endswith("%") else float(p)
+        except ValueError:
+            raise InputError(f"{option}: expected a fraction like 0.4, 40% or 0.3..0.5, got {text!r}") from None
+        if not 0 < v <= 1 or math.isnan(v):
+            raise InputError(f"{option}: expected a value in (0, 1], got {p!r}")
+        vals.append(v)
+    if len(vals) == 1:
+        return Distribution.point(vals[0])
+    lo, hi = vals
+    if lo > hi:
+        raise InputError(f"{option}: low {lo:g} is greater than high {hi:g}")
+    return Distribution(lo, math.sqrt(lo * hi), hi, "lognormal" if lo < hi else "fixed")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What to train: total and active parameters [1], tokens [1], optional shape."""
+
+    name: str
+    params: float
+    active_params: float
+    tokens: float
+    shape: dict[str, int] = field(default_factory=dict)
+    preset: ModelPreset | None = None
+    flop_override: float | None = None  # FLOP-only presets [FLOP]
+
+    @classmethod
+    def from_preset(cls, preset: ModelPreset) -> "Workload":
+        if preset.architecture == "flop-only":
+            flop = preset.published_flop.m_as("FLOP")  # type: ignore[union-attr]
+            return cls(preset.id, math.nan, math.nan, math.nan, dict(preset.shape), preset, flop)
+        return cls(preset.id, preset.n_params, preset.n_active, preset.n_tokens,  # type: ignore[arg-type]
+                   dict(preset.shape), preset)
+
+    @classmethod
+    def from_numbers(cls, params: float, tokens: float, active_params: float | None = None) -> "Workload":
+        active = params if active_params is None else active_params
+        if active > params:
+            raise InputError(f"--active-params: {active:.4g} exceeds --params {params:.4g}")
+        return cls(f"{params:.3g} params x {tokens:.3g} tokens", params, active, tokens)
+
+
+def training_flop_6nd(active_params: float, tokens: float) -> pint.Quantity:
+    """Training compute 6 x N_active x D [FLOP] (forward 2N + backward 4N per token)."""
+    return Q_(6.0 * active_params * tokens, "FLOP")
+
+
+def attention_flop(layers: int, d_model: int, seq_len: int, tokens: float) -> pint.Quantity:
+    """Attention score/value FLOP over a run, 12 x L x d_model x seq_len per token [FLOP] (PaLM, no causal 1/2)."""
+    return Q_(12.0 * layers * d_model * seq_len * tokens, "FLOP")
+
+
+def workload_flop(w: Workload, attention: bool = False, recompute: bool = False) -> tuple[pint.Quantity, str]:
+    """Training FLOP of a workload and the formula used."""
+    if w.flop_override is not None:
+        if attention or recompute:
+            raise InputError(f"{w.name} is a FLOP-only preset: --attention and --recompute need parameters and shape")
+        return Q_(w.flop_override, "FLOP"), f"published training compute of {w.name}"
+    flop = training_flop_6nd(w.active_params, w.tokens)
+    formula = "6 x N_active x D"
+    if attention:
+        missing = [k for k in ("layers", "d_model", "seq_len") if k not in w.shape]
+        if missing:
+            raise InputError(f"--attention needs {', '.join(missing)} for {w.name} (not published in its preset)")
+        flop = flop + attention_flop(w.shape["layers"], w.shape["d_model"], w.shape["seq_len"], w.tokens)
+        formula += " + 12 x layers x d_model x seq_len x D"
+    if recompute:
+        flop = flop * (8.0 / 6.0)
+        formula = f"({formula}) x 8/6 (full activation recompute: hardware FLOP; MFU then means HFU)"
+    return flop, formula
+
+
+@dataclass(frozen=True)
+class MemoryFit:
+    """Whether the model's training state fits: required vs available bytes [GB]."""
+
+    required: pint.Quantity
+    per_chip: pint.Quantity
+    min_chips: int
+    available: Uncertain | None
+    fits: bool | None
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"required": self.required, "per_chip": self.per_chip, "min_chips": self.min_chips,
+                "available": self.available, "fits": self.fits, "note": self.note}
+
+
+def memory_fit(params: float, chip: Chip, chips_low: float, available: Uncertain | None = None) -> MemoryFit:
+    """Training state (16 B/param, ZeRO) against the chips' HBM; ``chips_low`` is the p5 cluster size."""
+    per_chip = chip.require("memory").to("GB")
+    required = Q_(params * TRAIN_BYTES_PER_PARAM, "B").to("GB")
+    min_chips = math.ceil((required / per_chip).m_as(""))
+    fits = chips_low >= min_chips
+    note = (f"{TRAIN_BYTES_PER_PARAM} bytes/parameter (16-bit weights and gradients, fp32 master weights and two "
+            f"Adam moments, fully sharded); activations excluded, so this is a lower bound")
+    if not fits:
+        note = f"DOES NOT FIT: needs at least {min_chips:,} x {chip.id}; " + note
+    return MemoryFit(required, per_chip, min_chips, available, fits, note)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The chips a run uses: a chip type and an (uncertain) count."""
+
+    chip: Chip
+    count: Distribution
+    description: str
+    sampler: Callable[[np.random.Generator, int], np.ndarray] | None = None  # fleet mode
+    assumptions: tuple[Assumption, ...] = ()
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        if self.sampler is not None:
+            return self.sampler(rng, size)
+        return self.count.sample(rng.random(size))
+
+
+def fixed_cluster(chip: Chip, count: float) -> Cluster:
+    if count < 1 or not math.isfinite(count):
+        raise InputError(f"--count: expected at least 1 chip, got {count:g}")
+    return Cluster(chip, Distribution.point(count), f"{count:,.0f} x {chip.id}")
+
+
+def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip | None = None,
+                    cluster_size: float | None = None, include: Sequence[str] = DEFAULT_INCLUDE,
+                    precision: str = "bf16") -> Cluster:
+    """One homogeneous cluster from a company's holdings: the chosen chip type (default the one
+    with the most dense compute at ``precision``), capped at ``cluster_size`` chips
+    (default: the sourced ``cluster_chips`` distribution)."""
+    name = scen.company(company)
+    inc = tuple(STATUSES) if "all" in include else tuple(include)
+    lines, allocs = expand_lines(scen)
+    mine = [i for i, ln in enumerate(lines) if ln.company == name and ln.status in inc]
+    if not mine:
+        raise InputError(f"{name} holds nothing with status {', '.join(inc)} in scenario {scen.name}")
+    rng = np.random.default_rng(0)
+    central = sample_counts(scen, allocs, rng, 2000).mean(axis=1)
+    by_chip: dict[str, float] = {}
+    for i in mine:
+        by_chip[lines[i].chip.id] = by_chip.get(lines[i].chip.id, 0.0) + central[i]
+    if chip is None:
+        usable = {cid: n * catalog.chip(cid).peak(precision).m_as("FLOP/s") for cid, n in by_chip.items()
+                  if precision in catalog.chip(cid).peaks}
+        if not usable:
+            raise InputError(f"none of {name}'s chips ({', '.join(by_chip)}) has a {precision} peak")
+        chip = catalog.chip(max(usable, key=lambda k: usable[k]))
+    elif chip.id not in by_chip:
+        raise InputError(f"{name} holds no {chip.id} with status {', '.join(inc)}; it holds {', '.join(by_chip)}")
+    idx = [i for i in mine if lines[i].chip.id == chip.id]
+    cap = Distribution.point(cluster_size) if cluster_size else catalog.defaults["cluster_chips"].distribution
+
+    def sampler(rng: np.random.Generator, size: int) -> np.ndarray:
+        held = sample_counts(scen, allocs, rng, size)[idx].sum(axis=0)
+        return np.maximum(np.minimum(held, cap.sample(rng.random(size))), 1.0)
+
+    d = catalog.defaults["cluster_chips"]
+    cap_text = (f"--cluster-size {cluster_size:,.0f}" if cluster_size else f"cluster_chips default ({d.distribution.describe()})")
+    assumptions = (Assumption("cluster", f"{name}'s {chip.id} ({', '.join(inc)}; about {by_chip[chip.id]:,.0f} held), "
+                              f"capped at {cap_text}", "cluster = min(chips held, cluster cap)",
+                              tuple(dict.fromkeys(s for i in idx for s in lines[i].sources)) +
+                              (() if cluster_size else d.value.sources), "" if cluster_size else d.value.note),)
+    return Cluster(chip, Distribution.point(by_chip[chip.id]), f"{name}: {chip.id} cluster from {scen.name}",
+                   sampler, assumptions)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A training run's figures; uncertain ones as Uncertain (p5/p50/p95/mean)."""
+
+    workload: Workload
+    cluster: Cluster
+    precision: str
+    training_flop: pint.Quantity
+    formula: str
+    chips: Uncertain
+    duration: Uncertain
+    chip_hours: Uncertain
+    energy: Uncertain
+    cost: Uncertain
+    runs_per_year: Uncertain
+    memory: MemoryFit
+    assumptions: tuple[Assumption, ...]
+    samples: int
+    seed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        from computecap import __version__
+        w = self.workload
+        return {"model": w.name, "params": None if math.isnan(w.params) else w.params,
+                "active_params": None if math.isnan(w.active_params) else w.active_params,
+                "tokens": None if math.isnan(w.tokens) else w.tokens,
+                "chip": self.cluster.chip.id, "cluster": self.cluster.description, "chips": self.chips,
+                "precision": self.precision, "training_flop": self.training_flop, "formula": self.formula,
+                "duration": self.duration, "chip_hours": self.chip_hours, "energy": self.energy, "cost": self.cost,
+                "runs_per_year": self.runs_per_year, "memory": self.memory.as_dict(),
+                "assumptions": [a.as_dict() for a in self.assumptions], "samples": self.samples, "seed": self.seed,
+                "computecap_version": __version__}
+
+
+def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16", mfu: Distribution | None = None,
+                 goodput: Distribution | None = None, attention: bool = False, recompute: bool = False,
+                 samples: int = 20_000, seed: int = 0, catalog: Catalog | None = None) -> TrainingResult:
+    """Time, chip-hours, energy and cost of training ``workload`` on ``cluster``, with p5/p50/p95."""
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise InputError(f"samples: expected a positive integer, got {samples!r}")
+    cat = catalog or default_catalog()
+    d = cat.defaults
+    chip = cluster.chip
+    peak_v = chip.peak_spec(precision)  # raises, naming the chip's precisions
+    flop_q, formula = workload_flop(workload, attention, recompute)
+    flop = flop_q.m_as("FLOP")
+    if not math.isfinite(flop) or flop <= 0:
+        raise InputError(f"training FLOP must be positive and finite, got {flop:g}")
+    mfu_d = mfu or d["mfu"].distribution
+    good_d = goodput or d["goodput"].distribution
+    peak_d = Distribution(peak_v.low.m_as("FLOP/s"), peak_v.central.m_as("FLOP/s"), peak_v.high.m_as("FLOP/s"),
+                          peak_v.dist if peak_v.is_range else "fixed")
+    tdp, price = chip.get("tdp"), chip.get("price")
+    spec = lambda v, u: None if v is None else Distribution(v.low.m_as(u), v.central.m_as(u), v.high.m_as(u),  # noqa: E731
+                                                            v.dist if v.is_range else "fixed")
+    tdp_d, price_d = spec(tdp, "W"), spec(price, "USD")
+    over_d, pue_d, life_d = (d[k].distribution for k in ("server_overhead", "pue", "amortisation_years"))
+
+    summ = Summariser()
+    for size, child in zip(chunk_sizes(samples), np.random.SeedSequence(seed).spawn(len(chunk_sizes(samples)))):
+        rng = np.random.default_rng(child)
+        n = cluster.sample(rng, size)
+        rate = n * peak_d.sample(rng.random(size)) * np.minimum(mfu_d.sample(rng.random(size)), 1.0) * \
+            np.minimum(good_d.sample(rng.random(size)), 1.0)
+        seconds = flop / rate
+        hours = seconds / 3600.0
+        chip_h = n * hours
+        watts = (tdp_d.sample(rng.random(size)) if tdp_d else np.full(size, np.nan)) * \
+            over_d.sample(rng.random(size)) * pue_d.sample(rng.random(size))
+        energy_mwh = chip_h * watts / 1e6
+        cost = chip_h * (price_d.sample(rng.random(size)) if price_d else np.full(size, np.nan)) / \
+            (life_d.sample(rng.random(size)) * _YEAR_H)
+        summ.add(np.vstack([n, hours / 24.0, chip_h, energy_mwh, cost, _YEAR_H / hours]))
+    st = summ.result()
+    u = [Uncertain(*(float(st[k, i]) for k in range(4)), unit=unit)
+         for i, unit in enumerate(["", "day", "hour", "MWh", "USD", ""])]
+    per_chip = chip.require("memory").m_as("GB")
+    available = Uncertain(u[0].p5 * per_chip, u[0].p50 * per_chip, u[0].p95 * per_chip, u[0].mean * per_chip, "GB")
+    if math.isnan(workload.params):
+        mem = MemoryFit(Q_(math.nan, "GB"), Q_(per_chip, "GB"), 0, available, None,
+                        "not computed: a FLOP-only preset has no parameter count")
+    else:
+        mem = memory_fit(workload.params, chip, u[0].p5, available)
+    assumptions = _assumptions(workload, cluster, precision, peak_v, formula, flop_q, mfu, goodput, d, tdp_d, price_d)
+    return TrainingResult(workload, cluster, precision, flop_q, formula, u[0], u[1], u[2], u[3], u[4], u[5], mem,
+                          assumptions, samples, seed)
+
+
+def _assumptions(w: Workload, cluster: Cluster, precision: str, peak_v: Any, formula: str, flop: pint.Quantity,
+                 mfu: Distribution | None, goodput: Distribution | None, d: Any, tdp_d: Any,
+                 price_d: Any) -> tuple[Assumption, ...]:
+    out = []
+    if w.preset is not None:
+        p = w.preset
+        srcs = tuple(dict.fromkeys(s for v in (p.params, p.active_params, p.tokens, p.training_flop) if v for s in v.sources))
+        out.append(Assumption("model", f"{p.name}: {w.params:.4g} params, {w.active_params:.4g} active, {w.tokens:.4g} tokens"
+                              if p.architecture != "flop-only" else f"{p.name}: {flop:~.3gP} (published estimate)",
+                              sources=srcs, note=p.path))
+        if p.published_flop is not None and w.flop_override is None:
+            ratio = (flop / p.published_flop).m_as("")
+            out.append(Assumption("published training FLOP", f"{p.published_flop:~.3gP}; computed / published = {ratio:.3f}",
+                                  sources=p.training_flop.sources))  # type: ignore[union-attr]
+    out.append(Assumption("training FLOP", f"{flop:~.4gP}", formula))
+    out.append(Assumption(f"peak {precision}", f"{peak_v.central:~P} dense per {cluster.chip.id}"
+                          + (f" (range {peak_v.low:~P}..{peak_v.high:~P})" if peak_v.is_range else ""),
+                          sources=peak_v.sources, note=cluster.chip.path))
+    out.extend(cluster.assumptions)
+    for name, given in (("mfu", mfu), ("goodput", goodput)):
+        dd = d[name]
+        if given is None:
+            out.append(Assumption(name, dd.distribution.describe(), dd.formula, dd.value.sources, dd.value.note))
+        else:
+            out.append(Assumption(name, given.describe() + " (given)", dd.formula))
+    if precision in ("fp8", "int8", "fp4"):
+        out.append(Assumption("MFU at 8-bit and below", "the MFU default is calibrated on 16-bit runs",
+                              note="DeepSeek-V3's FP8 run reached 0.17 of the H800 FP8 peak (0.35 of BF16): "
+                                   "results at fp8 with the default MFU are optimistic"))
+    for name in ("server_overhead", "pue", "amortisation_years"):
+        dd = d[name]
+        out.append(Assumption(name, dd.distribution.describe(), dd.formula, dd.value.sources, dd.value.note))
+    if tdp_d is None:
+        out.append(Assumption("energy", f"not computed: {cluster.chip.id} publishes no TDP"))
+    if price_d is None:
+        out.append(Assumption("cost", f"not computed: {cluster.chip.id} publishes no unit price"))
+    return tuple(out)
+
+
+def reference_times(scen: Scenario, companies: Sequence[str], preset: ModelPreset, *,
+                    include: Sequence[str] = DEFAULT_INCLUDE, precision: str = "bf16", samples: int = 20_000,
+                    seed: int = 0, catalog: Catalog | None = None) -> dict[str, Uncertain | None]:
+    """Days to train ``preset`` on each company's best cluster (None where it has no usable chips)."""
+    cat = catalog or default_catalog()
+    w = Workload.from_preset(preset)
+    out: dict[str, Uncertain | None] = {}
+    for company in companies:
+        try:
+            cl = company_cluster(scen, company, cat, include=include, precision=precision)
+        except InputError:
+            out[company] = None
+            continue
+        out[company] = training_run(w, cl, precision=precision, samples=samples, seed=seed, catalog=cat).duration
+    return out

@@ -1,0 +1,98 @@
+"""Training runs against hand-computed FLOP and published runs (Llama 3 paper, calibration file)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import computecap
+from computecap.errors import InputError
+from computecap.training import (Workload, attention_flop, company_cluster, fixed_cluster, parse_count,
+                                 parse_fraction, training_flop_6nd, training_run, workload_flop)
+from computecap.uncertainty import Distribution
+
+
+def test_6nd_hand_computed() -> None:
+    # 6 x 405e9 x 15.6e12 = 3.7908e25 FLOP (issue 4's worked example)
+    assert training_flop_6nd(405e9, 15.6e12).m_as("FLOP") == pytest.approx(3.7908e25, rel=1e-12)
+
+
+def test_preset_flop_matches_published_llama_405b() -> None:
+    w = Workload.from_preset(computecap.model_preset("llama-3.1-405b"))
+    flop, _ = workload_flop(w)
+    assert flop.m_as("FLOP") == pytest.approx(3.8e25, rel=0.01)  # Llama 3 paper, Sec 1
+
+
+def test_moe_uses_active_parameters() -> None:
+    w = Workload.from_preset(computecap.model_preset("deepseek-v3"))
+    assert workload_flop(w)[0].m_as("FLOP") == pytest.approx(6 * 37e9 * 14.8e12, rel=1e-12)
+
+
+def test_attention_term_and_recompute() -> None:
+    w = Workload.from_preset(computecap.model_preset("llama-3.1-405b"))
+    base = workload_flop(w)[0].m_as("FLOP")
+    att = attention_flop(126, 16384, 8192, 15.6e12).m_as("FLOP")  # 12 x L x d x T x D
+    assert att == pytest.approx(12 * 126 * 16384 * 8192 * 15.6e12)
+    assert workload_flop(w, attention=True)[0].m_as("FLOP") == pytest.approx(base + att)
+    assert workload_flop(w, recompute=True)[0].m_as("FLOP") == pytest.approx(base * 8 / 6)
+
+
+def test_fixed_mfu_gives_hand_computed_time() -> None:
+    w = Workload.from_numbers(1e11, 2e12)
+    r = training_run(w, fixed_cluster(computecap.chip("H200"), 100_000), mfu=Distribution.point(0.4),
+                     goodput=Distribution.point(1.0), samples=1000)
+    # 1.2e24 / (1e5 x 9.895e14 x 0.4) = 3.03e4 s = 8.4 h (peers.md sanity number)
+    assert r.duration.p50 * 24 == pytest.approx(1.2e24 / (1e5 * 9.895e14 * 0.4) / 3600, rel=1e-9)
+    assert r.chip_hours.p50 == pytest.approx(1e5 * r.duration.p50 * 24, rel=1e-9)
+    assert r.runs_per_year.p50 == pytest.approx(8766 / (r.duration.p50 * 24), rel=1e-9)
+
+
+def test_llama_405b_interval_contains_published_gpu_hours() -> None:
+    w = Workload.from_numbers(parse_count("405B", "p"), parse_count("15.6T", "t"))
+    r = training_run(w, fixed_cluster(computecap.chip("H100"), 16_384), samples=20_000, seed=0)
+    assert r.chip_hours.p5 < 30.84e6 < r.chip_hours.p95  # Llama 3.1 model card: 30.84M H100-hours
+    assert r.memory.fits and r.memory.min_chips == math.ceil(405e9 * 16 / 80e9)
+
+
+def test_memory_does_not_fit_is_stated() -> None:
+    w = Workload.from_preset(computecap.model_preset("llama-3.1-405b"))
+    r = training_run(w, fixed_cluster(computecap.chip("H20"), 8), samples=500)
+    assert r.memory.fits is False and "DOES NOT FIT" in r.memory.note
+    assert r.memory.min_chips == math.ceil(405.85e9 * 16 / 96e9)
+
+
+def test_fleet_mode_uses_best_chip_capped_by_cluster_size() -> None:
+    cat = computecap.default_catalog()
+    cl = company_cluster(computecap.load_scenario("china-h200-2026"), "bytedance", cat, cluster_size=10_000)
+    assert cl.chip.id == "h200-sxm"
+    r = training_run(Workload.from_preset(computecap.model_preset("llama-3.1-405b")), cl, samples=2000)
+    assert r.chips.p5 == r.chips.p95 == 10_000
+
+
+@pytest.mark.parametrize("text, value", [("405B", 405e9), ("15.6T", 15.6e12), ("405e9", 405e9), ("16k", 16e3),
+                                         ("1,000", 1000.0)])
+def test_parse_count(text: str, value: float) -> None:
+    assert parse_count(text, "--x") == pytest.approx(value)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: parse_count("-5", "--tokens"), "--tokens: expected a count"),
+    (lambda: parse_count("0", "--params"), "--params: expected a positive count"),
+    (lambda: parse_fraction("1.2", "--mfu"), r"--mfu: expected a value in \(0, 1\]"),
+    (lambda: parse_fraction("0", "--mfu"), r"--mfu: expected a value in \(0, 1\]"),
+    (lambda: parse_fraction("0.5..0.3", "--mfu"), "low 0.5 is greater than high 0.3"),
+    (lambda: Workload.from_numbers(1e9, 1e12, 2e9), "--active-params: 2e\\+09 exceeds --params"),
+    (lambda: training_run(Workload.from_numbers(1e9, 1e12), fixed_cluster(computecap.chip("A100"), 8),
+                          precision="fp8"), "a100-80gb has no fp8 peak; it has fp64"),
+    (lambda: fixed_cluster(computecap.chip("H100"), 0), "--count"),
+])
+def test_bad_inputs(call: object, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_percent_and_interval_fractions() -> None:
+    assert parse_fraction("40%", "--mfu").central == pytest.approx(0.4)
+    d = parse_fraction("0.3..0.5", "--mfu")
+    assert (d.low, d.high, d.dist) == (0.3, 0.5, "lognormal")
