@@ -219,7 +219,7 @@ def sampling_options(f: F) -> F:
     """``--samples`` and ``--seed``."""
     f = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Random seed: the same seed gives the same output.")(f)
-    f = click.option("--samples", type=int, default=20_000, show_default=True, callback=_positive_int,
+    f = click.option("--samples", type=int, default=10_000, show_default=True, callback=_positive_int,
                      help="Monte Carlo samples (chunked: 10 million fit in bounded memory).")(f)
     return f
 
@@ -246,7 +246,8 @@ def _progress(samples: int) -> Any:
               show_default=True, help="H100-equivalents: dense BF16, dense 8-bit, or TPP relative to H100 SXM.")
 @sampling_options
 @click.option("--reference-model", default="llama-3.1-405b", show_default=True,
-              help="Add days to train this preset on each company's best cluster ('none' to skip).")
+              help="Add days to train this preset on each company's best cluster, from up to 5,000 samples "
+                   "('none' to skip).")
 @click.option("--explain", is_flag=True, help="Print every formula, input and source behind the figures.")
 @click.option("--no-breakdown", is_flag=True, help="Only per-company totals (no status/chip rows).")
 @output_options
@@ -277,7 +278,7 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     if preset is not None:
         from computecap.training import reference_times
         days = reference_times(scen, [c.name for c in result.companies], preset, include=include,
-                               precision=precision, samples=min(samples, 20_000), seed=seed, catalog=cat)
+                               precision=precision, samples=min(samples, 5_000), seed=seed, catalog=cat)
         views.attach_reference_times(result, preset.id, days)
     text = views.estimate_table(result, fmt, breakdown=not no_breakdown)
     if explain and fmt in ("table", "markdown"):

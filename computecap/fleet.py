@@ -31,6 +31,8 @@ from computecap.errors import InputError
 from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
 
 H100E_BASES = ("bf16", "fp8", "tpp")
+#: Precisions whose peaks an estimate reports (plus the one asked for).
+REPORTED_PRECISIONS = ("tf32", "bf16", "fp16", "fp8", "int8", "fp4")
 DEFAULT_INCLUDE = ("installed", "approved")
 #: Metrics reported per company, with their units.
 METRIC_UNITS = {"chips": "", "effective": "FLOP/s", "h100e": "", "memory": "GB", "memory_bandwidth": "TB/s",
@@ -111,10 +113,6 @@ class EstimateResult:
             if c.name.lower() == name.lower():
                 return c
         raise KeyError(name)
-
-
-def _spec_dist(v: SourcedValue, unit: str) -> Distribution:
-    return Distribution(v.low.m_as(unit), v.central.m_as(unit), v.high.m_as(unit), v.dist if v.is_range else "fixed")
 
 
 def _basis_peak(chip: Chip, basis: str) -> tuple[str, SourcedValue]:
@@ -206,29 +204,34 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     if not selected.any():
         raise InputError(f"no holdings in scenario {scen.name} match companies={chosen}, include={list(inc)}"
                          + (f", as_of={as_of}" if as_of else ""))
-    precs = [p for p in PRECISIONS if any(p in c.peaks for c in chips)]
+    precs = [p for p in PRECISIONS if any(p in c.peaks for c in chips) and (p in REPORTED_PRECISIONS or p == precision)]
     if precision not in precs:
-        raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; chips have {', '.join(precs)}")
+        have = sorted({p for c in chips for p in c.peaks}, key=PRECISIONS.index)
+        raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; chips have {', '.join(have)}")
 
-    # Group membership: rows = companies, then total, then (company, status, chip) breakdown rows.
-    breakdown_keys = list(dict.fromkeys((ln.company, ln.status, ln.chip.id) for ln, s in zip(lines, selected) if s))
-    n_groups = len(chosen) + 1 + len(breakdown_keys)
-    member = np.zeros((n_groups, len(lines)))
-    for j, (ln, s) in enumerate(zip(lines, selected)):
-        if not s:
-            continue
-        member[chosen.index(ln.company), j] = 1
-        member[len(chosen), j] = 1
-        member[len(chosen) + 1 + breakdown_keys.index((ln.company, ln.status, ln.chip.id)), j] = 1
+    # Only selected lines enter the sums (all lines are still sampled, so every filter sees the
+    # same random streams). Rows of `mc`: companies, then the total; rows of `mb`: (company,
+    # status, chip) breakdown rows.
+    sel = np.flatnonzero(selected)
+    lc = line_chip[sel]
+    breakdown_keys = list(dict.fromkeys((lines[j].company, lines[j].status, lines[j].chip.id) for j in sel))
+    mc = np.zeros((len(chosen) + 1, len(sel)))
+    mb = np.zeros((len(breakdown_keys), len(sel)))
+    for col, j in enumerate(sel):
+        ln = lines[j]
+        mc[chosen.index(ln.company), col] = mc[len(chosen), col] = 1
+        mb[breakdown_keys.index((ln.company, ln.status, ln.chip.id)), col] = 1
 
     # Per-chip spec distributions [FLOP/s, GB, TB/s, W, USD].
-    peak_d = {p: [(_spec_dist(c.peaks[p], "FLOP/s") if p in c.peaks else None) for c in chips] for p in precs}
+    peak_d = {p: [(c.peaks[p].distribution("FLOP/s") if p in c.peaks else None) for c in chips] for p in precs}
     basis_info = {c.id: (_basis_peak(c, h100e_basis) if h100e_basis != "tpp" else ("tpp", None)) for c in chips}
+    basis_d = [None if h100e_basis == "tpp" else basis_info[c.id][1].distribution("FLOP/s") for c in chips]
+    tpp_d = {p: [(c.peaks[p].distribution("TFLOP/s") if p in c.peaks else None) for c in chips] for p in TPP_BIT_LENGTH}
     ref_basis = (ref.tpp.m_as("") if h100e_basis == "tpp" else _basis_peak(ref, h100e_basis)[1].central.m_as("FLOP/s"))
 
     def spec(c: Chip, name: str, unit: str) -> Distribution | None:
         v = c.get(name)
-        return None if v is None else _spec_dist(v, unit)
+        return None if v is None else v.distribution(unit)
 
     mem_d = [spec(c, "memory", "GB") for c in chips]
     bw_d = [spec(c, "memory_bandwidth", "TB/s") for c in chips]
@@ -237,13 +240,13 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     util_d, over_d, pue_d = (defaults[k].distribution for k in ("utilisation", "server_overhead", "pue"))
 
     metric_names = list(METRIC_UNITS)
-    n_series_per = len(metric_names) + len(precs)
+    n_company = len(metric_names) + len(precs)
+    ip = len(metric_names) + precs.index(precision)
     summ = Summariser()
-    root = np.random.SeedSequence(seed)
-    done = 0
-    for size, child in zip(chunk_sizes(samples), root.spawn(len(chunk_sizes(samples)))):
+    sizes = chunk_sizes(samples, rows=len(lines) + (len(chosen) + 1) * n_company + 3 * len(breakdown_keys))
+    for size, child in zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes))):
         rng = np.random.default_rng(child)
-        counts = sample_counts(scen, allocs, rng, size)
+        counts = sample_counts(scen, allocs, rng, size)[sel]
         u_chip = rng.random((len(chips), size))
 
         def per_chip(dists: list[Distribution | None], u: np.ndarray) -> np.ndarray:
@@ -253,48 +256,55 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
                     out[i] = d.sample(u[i])
             return out
 
-        peaks = {p: per_chip(peak_d[p], u_chip) for p in precs}
         if h100e_basis == "tpp":
-            basis = np.max(np.stack([peaks[p] / 1e12 * TPP_BIT_LENGTH[p] for p in precs if p in TPP_BIT_LENGTH]), axis=0)
+            basis = np.max([per_chip(tpp_d[p], u_chip) * bits for p, bits in TPP_BIT_LENGTH.items()], axis=0)
         else:
-            basis = np.stack([peaks[basis_info[c.id][0]][i] for i, c in enumerate(chips)])
+            basis = per_chip(basis_d, u_chip)
         util = util_d.sample(rng.random(size))
         facility = over_d.sample(rng.random(size)) * pue_d.sample(rng.random(size))
-        mem = per_chip(mem_d, rng.random((len(chips), size)))
-        bw = per_chip(bw_d, rng.random((len(chips), size)))
-        tdp = per_chip(tdp_d, rng.random((len(chips), size)))
-        price = per_chip(price_d, rng.random((len(chips), size)))
 
-        series = np.empty((n_groups, n_series_per, size))
-        series[:, 0] = member @ counts
+        def total(dists: list[Distribution | None], u: np.ndarray | None = None) -> np.ndarray:
+            """counts x per-chip value, per selected line: (n_sel, size)."""
+            return counts * per_chip(dists, rng.random((len(chips), size)) if u is None else u)[lc]
+
+        at_prec = {p: total(peak_d[p], u_chip) for p in precs}
+        h100e = total(basis_d, u_chip) / ref_basis if h100e_basis != "tpp" else counts * basis[lc] / ref_basis
+        cs = np.empty((len(chosen) + 1, n_company, size))
+        cs[:, 0] = mc @ counts
         for k, p in enumerate(precs):
-            series[:, len(metric_names) + k] = member @ (counts * peaks[p][line_chip])
-        series[:, 1] = series[:, len(metric_names) + precs.index(precision)] * util
-        series[:, 2] = member @ (counts * basis[line_chip]) / ref_basis
-        series[:, 3] = member @ (counts * mem[line_chip])
-        series[:, 4] = member @ (counts * bw[line_chip])
-        series[:, 5] = member @ (counts * tdp[line_chip]) * facility / 1e6
-        series[:, 6] = series[:, 5] * _YEAR_HOURS / 1e3
-        series[:, 7] = member @ (counts * price[line_chip])
-        summ.add(series.reshape(n_groups * n_series_per, size))
-        done += size
+            cs[:, len(metric_names) + k] = mc @ at_prec[p]
+        cs[:, 1] = cs[:, ip] * util
+        cs[:, 2] = mc @ h100e
+        cs[:, 3] = mc @ total(mem_d)
+        cs[:, 4] = mc @ total(bw_d)
+        cs[:, 5] = mc @ total(tdp_d) * facility / 1e6
+        cs[:, 6] = cs[:, 5] * _YEAR_HOURS / 1e3
+        cs[:, 7] = mc @ total(price_d)
+        bs = np.stack([mb @ counts, mb @ at_prec[precision], mb @ h100e], axis=1)
+        summ.add(np.concatenate([cs.reshape(-1, size), bs.reshape(-1, size)]))
         if progress is not None:
             progress(size)
-    stats = summ.result().reshape(4, n_groups, n_series_per)
-
+    stats = summ.result()
+    n_c = (len(chosen) + 1) * n_company
+    company_stats = stats[:, :n_c].reshape(4, len(chosen) + 1, n_company)
+    row_stats = stats[:, n_c:].reshape(4, len(breakdown_keys), 3)
     units = [METRIC_UNITS[m] for m in metric_names] + ["FLOP/s"] * len(precs)
 
-    def group(g: int, name: str, status: str = "", chip: str = "", breakdown: tuple[GroupEstimate, ...] = ()) -> GroupEstimate:
-        vals = [Uncertain(*(float(stats[k, g, s]) for k in range(4)), unit=units[s]) for s in range(n_series_per)]
-        metrics = dict(zip(metric_names, vals[:len(metric_names)]))
-        return GroupEstimate(name, metrics, dict(zip(precs, vals[len(metric_names):])), status, chip, breakdown)
+    def unc(block: np.ndarray, g: int, s: int, unit: str) -> Uncertain:
+        return Uncertain(*(float(block[k, g, s]) for k in range(4)), unit=unit)
 
-    rows = [group(len(chosen) + 1 + i, k[0], k[1], k[2]) for i, k in enumerate(breakdown_keys)]
-    comps = tuple(group(i, c, breakdown=tuple(r for r in rows if r.name == c)) for i, c in enumerate(chosen))
-    total = group(len(chosen), "total", breakdown=tuple(rows))
+    def group(g: int, name: str, breakdown: tuple[GroupEstimate, ...]) -> GroupEstimate:
+        vals = [unc(company_stats, g, s, units[s]) for s in range(n_company)]
+        return GroupEstimate(name, dict(zip(metric_names, vals[:len(metric_names)])),
+                             dict(zip(precs, vals[len(metric_names):])), breakdown=breakdown)
+
+    rows = [GroupEstimate(k[0], {"chips": unc(row_stats, i, 0, ""), "h100e": unc(row_stats, i, 2, "")},
+                          {precision: unc(row_stats, i, 1, "FLOP/s")}, k[1], k[2]) for i, k in enumerate(breakdown_keys)]
+    comps = tuple(group(i, c, tuple(r for r in rows if r.name == c)) for i, c in enumerate(chosen))
+    total_row = group(len(chosen), "total", tuple(rows))
     assumptions = _assumptions(scen, lines, selected, chips, defaults, ref, h100e_basis, basis_info, precision,
                                inc, as_of, price_d, tdp_d)
-    return EstimateResult(scen.name, comps, total, tuple(assumptions), samples, seed, precision, h100e_basis, inc, as_of)
+    return EstimateResult(scen.name, comps, total_row, tuple(assumptions), samples, seed, precision, h100e_basis, inc, as_of)
 
 
 def _assumptions(scen: Scenario, lines: list[Line], selected: np.ndarray, chips: list[Chip], defaults: Any,

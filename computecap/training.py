@@ -211,8 +211,18 @@ def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip |
     idx = [i for i in mine if lines[i].chip.id == chip.id]
     cap = Distribution.point(cluster_size) if cluster_size else catalog.defaults["cluster_chips"].distribution
 
+    n_hold = len(scen.holdings)
+    own_holdings = [i for i in idx if i < n_hold]
+    own_allocs = [(a, [k for k, line in enumerate(a[1]) if line in idx]) for a in allocs if set(a[1]) & set(idx)]
+
     def sampler(rng: np.random.Generator, size: int) -> np.ndarray:
-        held = sample_counts(scen, allocs, rng, size)[idx].sum(axis=0)
+        """Chips of this type the company holds (only its own holdings and allocation shares are drawn)."""
+        held = np.zeros(size)
+        for i in own_holdings:
+            held += scen.holdings[i].count.sample(rng.random(size))
+        for (total, lines_of, shares, conc), mine_k in own_allocs:
+            split = rng.dirichlet(shares * conc, size=size) if len(lines_of) > 1 else np.ones((size, 1))
+            held += split[:, mine_k].sum(axis=1) * total.sample(rng.random(size))
         return np.maximum(np.minimum(held, cap.sample(rng.random(size))), 1.0)
 
     d = catalog.defaults["cluster_chips"]
@@ -275,12 +285,10 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
         raise InputError(f"training FLOP must be positive and finite, got {flop:g}")
     mfu_d = mfu or d["mfu"].distribution
     good_d = goodput or d["goodput"].distribution
-    peak_d = Distribution(peak_v.low.m_as("FLOP/s"), peak_v.central.m_as("FLOP/s"), peak_v.high.m_as("FLOP/s"),
-                          peak_v.dist if peak_v.is_range else "fixed")
+    peak_d = peak_v.distribution("FLOP/s")
     tdp, price = chip.get("tdp"), chip.get("price")
-    spec = lambda v, u: None if v is None else Distribution(v.low.m_as(u), v.central.m_as(u), v.high.m_as(u),  # noqa: E731
-                                                            v.dist if v.is_range else "fixed")
-    tdp_d, price_d = spec(tdp, "W"), spec(price, "USD")
+    tdp_d = None if tdp is None else tdp.distribution("W")
+    price_d = None if price is None else price.distribution("USD")
     over_d, pue_d, life_d = (d[k].distribution for k in ("server_overhead", "pue", "amortisation_years"))
 
     summ = Summariser()

@@ -1,12 +1,13 @@
 """The single unit registry of computecap.
 
 Every quantity that crosses a public boundary is a ``pint.Quantity`` from ``ureg``.
-The registry is built once per process from ``units.txt`` (a few milliseconds: no
-default pint definitions are parsed).
+The registry is built once per process from ``units.txt`` (no default pint definitions
+are parsed; pint caches the parsed file, see ``computecap.cache``).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -14,11 +15,13 @@ from typing import Any
 
 import pint
 
+from computecap.cache import cache_dir
 from computecap.errors import UnitsError
 
-__all__ = ["ureg", "Q_", "Quantity", "DIMENSIONS", "parse_quantity", "check", "describe_unit"]
+__all__ = ["ureg", "Q_", "Quantity", "DIMENSIONS", "parse_quantity", "check", "describe_unit", "show", "unit"]
 
-ureg = pint.UnitRegistry(str(Path(__file__).with_name("units.txt")), cache_folder=None)
+_CACHE = cache_dir()
+ureg = pint.UnitRegistry(str(Path(__file__).with_name("units.txt")), cache_folder=_CACHE / "pint" if _CACHE else None)
 ureg.formatter.default_format = "~P"
 pint.set_application_registry(ureg)
 Q_ = ureg.Quantity
@@ -39,6 +42,30 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 }
 
 _AMBIGUOUS_FLOPS = re.compile(r"FLOPs\b")
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+@functools.lru_cache(maxsize=512)
+def unit(text: str) -> Any:
+    """Parsed (and cached) unit expression; hot paths convert with ``q.m_as(unit("FLOP/s"))``."""
+    return ureg.parse_units(text)
+
+
+def _quantity(text: str) -> pint.Quantity:
+    """``"989.5 TFLOP/s"`` -> Quantity; the fast path parses the number and caches the unit."""
+    m = _NUMBER_UNIT.match(text)
+    if m:
+        try:
+            return Q_(float(m.group(1)), unit(m.group(2)) if m.group(2) else "")
+        except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError, SyntaxError):
+            pass  # e.g. "1 MW * 1 h": let the full expression parser decide
+    q = Q_(text)
+    return q if isinstance(q, pint.Quantity) else Q_(q, "")
+
+
+def show(q: pint.Quantity) -> str:
+    """``90 GB`` (not ``90.0 GB``): a quantity as a person would write it."""
+    return f"{q.magnitude:g} {q.units:~P}".strip()
 
 
 def describe_unit(q: Any) -> str:
@@ -83,11 +110,9 @@ def parse_quantity(text: str | int | float, expected: str, where: str) -> pint.Q
         if _AMBIGUOUS_FLOPS.search(text):
             raise UnitsError(f"{where}: 'FLOPs' is ambiguous; write FLOP (an amount) or FLOP/s (a rate): {text!r}")
         try:
-            q = Q_(text.replace(",", ""))
+            q = _quantity(text.replace(",", ""))
         except (pint.errors.PintError, SyntaxError, TypeError, ValueError, AttributeError) as exc:
             raise UnitsError(f"{where}: cannot read {text!r} as a quantity ({exc.__class__.__name__})") from None
-        if not isinstance(q, pint.Quantity):
-            q = Q_(q, "")
     else:
         raise UnitsError(f"{where}: expected a string like \"1 {DIMENSIONS[expected][1]}\", got {type(text).__name__}")
     q = check(q, expected, where)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Callable
@@ -10,6 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from computecap.catalog import Catalog, set_spec_dirs
+
+# The parsed-spec cache goes to a throwaway directory, never the developer's home.
+os.environ["COMPUTECAP_CACHE_DIR"] = tempfile.mkdtemp(prefix="computecap-test-cache-")
 
 SOURCE = """
 [sources.s]

@@ -18,6 +18,7 @@ from computecap.catalog.presets import ModelPreset, parse_preset
 from computecap.catalog.rules import RuleSet, parse_rule_set
 from computecap.catalog.scenarios import Scenario, parse_scenario
 from computecap.catalog.values import Source, SourcedValue
+from computecap.cache import ParsedCache, cache_dir
 from computecap.errors import SpecValidationError
 
 __all__ = ["Catalog", "Chip", "Defaults", "ModelPreset", "RuleSet", "Scenario", "Source", "SourcedValue",
@@ -64,13 +65,19 @@ class Catalog:
 
     def __init__(self, user_dirs: Iterable[str | Path] = ()):
         self.user_dirs = tuple(Path(d) for d in user_dirs)
+        self.cache = ParsedCache(cache_dir())
+
+    def read(self, path: Path, shown: str) -> dict[str, Any]:
+        """A spec file's parsed TOML (cached across starts while the file is unchanged)."""
+        return self.cache.get(path, lambda: read_toml(path, shown))
 
     def _load(self, kind: str, parse: Callable[..., Any], ident: Callable[[Any], tuple[str, tuple[str, ...]]],
               listing: str, **extra: Any) -> _Index[Any]:
         items = []
         for path, shown in spec_files(kind, self.user_dirs):
-            item = parse(read_toml(path, shown), shown, **extra)
+            item = parse(self.read(path, shown), shown, **extra)
             items.append((item, *ident(item), shown))
+        self.cache.save()
         return _Index(kind.rstrip("s") if kind != "rules" else "rule set", listing, items)
 
     @functools.cached_property
@@ -94,14 +101,15 @@ class Catalog:
     def defaults(self) -> Defaults:
         """The default assumptions (bundled ``specs/defaults.toml``)."""
         path = bundled_root() / "defaults.toml"
-        return parse_defaults(read_toml(path, display_path(path, bundled_root())), display_path(path, bundled_root()))
+        shown = display_path(path, bundled_root())
+        return parse_defaults(self.read(path, shown), shown)
 
     @functools.cached_property
     def calibration_runs(self) -> list[CalibrationRun]:
         """Published training runs (bundled ``specs/calibration/training-runs.toml``)."""
         path = bundled_root() / "calibration" / "training-runs.toml"
         shown = display_path(path, bundled_root())
-        return parse_runs(read_toml(path, shown), shown)
+        return parse_runs(self.read(path, shown), shown)
 
     def chip(self, name: str) -> Chip:
         """A chip by id or alias (case-insensitive)."""

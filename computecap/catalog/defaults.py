@@ -27,9 +27,7 @@ class Default:
 
     @property
     def distribution(self) -> Distribution:
-        v = self.value
-        return Distribution(float(v.low.m_as("")), float(v.central.m_as("")), float(v.high.m_as("")),
-                            v.dist if v.is_range else "fixed")
+        return self.value.distribution("")
 
 
 @dataclass(frozen=True)

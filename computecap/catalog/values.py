@@ -14,7 +14,8 @@ from typing import Any, Mapping
 import pint
 
 from computecap.errors import SpecValidationError
-from computecap.units import Q_, parse_quantity
+from computecap.uncertainty import Distribution
+from computecap.units import Q_, parse_quantity, show, unit
 
 DISTRIBUTIONS = ("triangular", "uniform", "lognormal", "fixed")
 CONFIDENCE = ("high", "medium", "low", "derived")
@@ -59,6 +60,12 @@ class SourcedValue:
     @property
     def is_range(self) -> bool:
         return bool(self.low != self.high)
+
+    def distribution(self, unit_text: str = "") -> Distribution:
+        """The value as a Distribution of magnitudes in ``unit_text`` (for sampling)."""
+        u = unit(unit_text)
+        return Distribution(float(self.low.m_as(u)), float(self.central.m_as(u)), float(self.high.m_as(u)),
+                            self.dist if self.is_range else "fixed")
 
     def as_dict(self) -> dict[str, Any]:
         unit = f"{self.central.units:~P}" or ""
@@ -127,7 +134,7 @@ def _check_positive(q: pint.Quantity, path: str, fieldname: str, allow_zero: boo
     if math.isnan(m) or math.isinf(m):
         raise fail(path, fieldname, f"expected a finite number, got {m}")
     if m < 0 or (m == 0 and not allow_zero):
-        raise fail(path, fieldname, f"expected a positive value, got {q:~P}")
+        raise fail(path, fieldname, f"expected a positive value, got {show(q)}")
 
 
 def parse_value(raw: Any, expected: str, sources: Mapping[str, Source], path: str, fieldname: str,
@@ -153,9 +160,9 @@ def parse_value(raw: Any, expected: str, sources: Mapping[str, Source], path: st
         if dist not in DISTRIBUTIONS:
             raise fail(path, f"{fieldname}.dist", f"expected one of {', '.join(DISTRIBUTIONS)}, got {dist!r}")
         if low > high:
-            raise fail(path, fieldname, f"low {low:~P} is greater than high {high:~P}")
+            raise fail(path, fieldname, f"low {show(low)} is greater than high {show(high)}")
         if not (low <= central <= high):
-            raise fail(path, f"{fieldname}.central", f"{central:~P} is outside low..high")
+            raise fail(path, f"{fieldname}.central", f"{show(central)} is outside low..high")
     else:
         raise fail(path, fieldname, "expected value, or low and high")
     for name, q in (("", central), (".low", low)):
