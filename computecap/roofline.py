@@ -39,3 +39,24 @@ def attainable(chip: Chip, precision: str, intensity: float | pint.Quantity) -> 
 def speedup(chip: Chip, other: Chip, precision: str, intensity: float | pint.Quantity) -> np.ndarray:
     """Attainable throughput of ``chip`` over ``other`` at each intensity [1]."""
     return np.asarray((attainable(chip, precision, intensity) / attainable(other, precision, intensity)).m_as(""))
+
+
+def gemm_intensity(m: int, n: int, k: int, bytes_per_value: float = 2.0) -> pint.Quantity:
+    """Arithmetic intensity of an (m x k) @ (k x n) matrix product reading A, B and writing C once
+    [FLOP/byte]: 2mnk / (bytes x (mk + kn + mn))."""
+    return Q_(2.0 * m * n * k / (bytes_per_value * (m * k + k * n + m * n)), "FLOP/byte")
+
+
+def typical_intensities() -> dict[str, tuple[pint.Quantity, str]]:
+    """Representative intensities of LLM work at 16-bit [FLOP/byte], with their derivation.
+
+    A transformer's weight matmuls do 2 FLOP per parameter per token and read each 2-byte
+    weight once per step, so their intensity is about the number of tokens processed per
+    weight read (decode: the batch; prefill: batch x prompt length, capped by tiling).
+    """
+    return {
+        "training matmul (8192^3 GEMM)": (gemm_intensity(8192, 8192, 8192), "2mnk / (2 B x (mk + kn + mn)) = 8192/3"),
+        "prefill, 4,096-token prompt": (gemm_intensity(4096, 8192, 8192), "GEMM of 4,096 tokens x 8,192^2 weights"),
+        "decode, batch 64": (Q_(64.0, "FLOP/byte"), "2 FLOP x 64 tokens per 2-byte weight read"),
+        "decode, batch 1": (Q_(1.0, "FLOP/byte"), "2 FLOP per 2-byte weight read"),
+    }

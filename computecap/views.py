@@ -17,7 +17,7 @@ CHIP_UNITS = {"memory": "GB", "memory_bandwidth": "TB/s", "interconnect_bandwidt
               "die_area": "mm**2", "price": "USD"}
 
 
-def _unit_label(unit: str) -> str:
+def unit_label(unit: str) -> str:
     return {"mm**2": "mm²", "1/mm**2": "TPP/mm²", "": ""}.get(unit, unit)
 
 
@@ -82,10 +82,10 @@ def chip_show(chip: Chip, rule_sets: list[RuleSet], fmt: str) -> str:
     for k, unit in CHIP_UNITS.items():
         v = chip.get(k)
         if v is None:
-            rows.append([k, "n/p", _unit_label(unit), "", "not published"])
+            rows.append([k, "n/p", unit_label(unit), "", "not published"])
             continue
         rng = f"{v.low.m_as(unit):g}..{v.high.m_as(unit):g}" if v.is_range else ""
-        rows.append([k, fmt_number(v.central.m_as(unit)), _unit_label(unit), rng,
+        rows.append([k, fmt_number(v.central.m_as(unit)), unit_label(unit), rng,
                      ", ".join(s.key for s in v.sources) + (f" (as of {chip.price_as_of})" if k == "price" and chip.price_as_of else "")])
     rows.append(["TPP", fmt_number(tpp(chip).m_as("")), "", "", "computed: max dense TOPS x bit length"])
     pd = performance_density(chip)
@@ -129,7 +129,7 @@ def chips_compare(rows: list[ComparisonRow], baseline: Chip, fmt: str, intensity
     table = []
     for k in keys:
         label, unit, _ = METRICS[k]
-        cells = [f"{label} [{_unit_label(unit)}]" if unit else label]
+        cells = [f"{label} [{unit_label(unit)}]" if unit else label]
         for r in rows:
             q, ratio = r.metrics[k], r.ratios[k]
             cells.append("n/p" if q is None else fmt_number(q.magnitude) +
