@@ -15,17 +15,46 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 from computecap.catalog import Catalog, Chip, ModelPreset, RuleSet, Scenario, default_catalog, set_spec_dirs
-from computecap.errors import (ComputecapError, InputError, OutputError, SpecNotFoundError, SpecValidationError,
-                               UnitsError)
+from computecap.errors import (
+    ComputecapError,
+    InputError,
+    OutputError,
+    SpecNotFoundError,
+    SpecValidationError,
+    UnitsError,
+)
 from computecap.units import Q_, ureg
 
 if TYPE_CHECKING:
     from computecap.fleet import EstimateResult
 
-__all__ = ["__version__", "Catalog", "Chip", "ModelPreset", "RuleSet", "Scenario", "ComputecapError", "InputError",
-           "OutputError", "SpecNotFoundError", "SpecValidationError", "UnitsError", "Q_", "ureg", "chip", "chips",
-           "load_scenario", "scenarios", "model_preset", "model_presets", "rule_set", "rule_sets", "estimate",
-           "set_spec_dirs", "default_catalog"]
+__all__ = [
+    "Q_",
+    "Catalog",
+    "Chip",
+    "ComputecapError",
+    "InputError",
+    "ModelPreset",
+    "OutputError",
+    "RuleSet",
+    "Scenario",
+    "SpecNotFoundError",
+    "SpecValidationError",
+    "UnitsError",
+    "__version__",
+    "chip",
+    "chips",
+    "default_catalog",
+    "estimate",
+    "load_scenario",
+    "model_preset",
+    "model_presets",
+    "rule_set",
+    "rule_sets",
+    "scenarios",
+    "set_spec_dirs",
+    "ureg",
+]
 
 
 def chip(name: str) -> Chip:
@@ -63,7 +92,7 @@ def rule_sets() -> list[RuleSet]:
     return default_catalog().rule_sets()
 
 
-def estimate(scenario: Scenario | str = "china-h200-2026", **kwargs: Any) -> "EstimateResult":
+def estimate(scenario: Scenario | str = "china-h200-2026", **kwargs: Any) -> EstimateResult:
     """Per-company compute of a scenario with p5/p50/p95; see ``computecap.fleet.estimate``."""
     from computecap.fleet import estimate as _estimate
     return _estimate(scenario, **kwargs)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 _FILE = "parsed-specs-v1.pickle"
 
@@ -42,7 +43,7 @@ class ParsedCache:
                     loaded = pickle.load(fh)
                 if isinstance(loaded, dict):
                     self.entries = loaded
-            except Exception:  # missing, truncated or from another version: start empty
+            except Exception:  # noqa: BLE001 -- missing, truncated or from another version: start empty
                 self.entries = {}
 
     def get(self, path: Path, parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:

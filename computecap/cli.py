@@ -7,9 +7,9 @@ Library errors become one ``Error: ...`` line and exit code 1; usage errors exit
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 

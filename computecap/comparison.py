@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 import pint
 
 from computecap.catalog.chips import PRECISIONS, Chip
 from computecap.controls import performance_density, tpp
 
+
+def _peak_getter(p: str) -> Callable[[Chip], pint.Quantity[Any] | None]:
+    """Getter of the dense ``p`` peak of a chip (None when the chip has no such precision)."""
+    def get(c: Chip) -> pint.Quantity[Any] | None:
+        return c.peak(p) if p in c.peaks else None
+    return get
+
+
 #: metric key -> (label, display unit, getter). Peaks are dense.
-METRICS: dict[str, tuple[str, str, Callable[[Chip], pint.Quantity | None]]] = {
-    **{f"peak_{p}": (f"{p.upper()} dense", "TFLOP/s", (lambda c, p=p: c.peak(p) if p in c.peaks else None))
+METRICS: dict[str, tuple[str, str, Callable[[Chip], pint.Quantity[Any] | None]]] = {
+    **{f"peak_{p}": (f"{p.upper()} dense", "TFLOP/s", _peak_getter(p))
        for p in PRECISIONS},
     "memory": ("memory", "GB", lambda c: _spec(c, "memory")),
     "memory_bandwidth": ("memory bandwidth", "TB/s", lambda c: _spec(c, "memory_bandwidth")),
@@ -27,26 +36,26 @@ METRICS: dict[str, tuple[str, str, Callable[[Chip], pint.Quantity | None]]] = {
 }
 
 
-def _spec(chip: Chip, name: str) -> pint.Quantity | None:
+def _spec(chip: Chip, name: str) -> pint.Quantity[Any] | None:
     v = chip.get(name)
     return None if v is None else v.central
 
 
-def _bf16(chip: Chip) -> pint.Quantity | None:
+def _bf16(chip: Chip) -> pint.Quantity[Any] | None:
     for p in ("bf16", "fp16"):
         if p in chip.peaks:
             return chip.peak(p)
     return None
 
 
-def _per(chip: Chip, name: str) -> pint.Quantity | None:
+def _per(chip: Chip, name: str) -> pint.Quantity[Any] | None:
     num, den = _bf16(chip), _spec(chip, name)
     return None if num is None or den is None else num / den
 
 
-def chip_metrics(chip: Chip) -> dict[str, pint.Quantity | None]:
+def chip_metrics(chip: Chip) -> dict[str, pint.Quantity[Any] | None]:
     """Every metric of ``chip`` in its display unit (None when not published)."""
-    out: dict[str, pint.Quantity | None] = {}
+    out: dict[str, pint.Quantity[Any] | None] = {}
     for key, (_, unit, get) in METRICS.items():
         q = get(chip)
         out[key] = None if q is None else q.to(unit)
@@ -58,8 +67,15 @@ class ComparisonRow:
     """One chip's metrics and their ratios to the baseline chip (None where either is missing)."""
 
     chip: Chip
-    metrics: dict[str, pint.Quantity | None]
+    metrics: dict[str, pint.Quantity[Any] | None]
     ratios: dict[str, float | None]
+
+
+def _ratio(value: pint.Quantity[Any] | None, base: pint.Quantity[Any] | None) -> float | None:
+    """``value / base`` as a plain number; None when either is missing or the base is zero."""
+    if value is None or base is None or not base.magnitude:
+        return None
+    return float((value / base).m_as(""))
 
 
 def compare(chips: list[Chip], baseline: Chip | None = None) -> list[ComparisonRow]:
@@ -68,8 +84,7 @@ def compare(chips: list[Chip], baseline: Chip | None = None) -> list[ComparisonR
     rows = []
     for c in chips:
         m = chip_metrics(c)
-        ratios = {k: (float((v / base[k]).m_as("")) if v is not None and base[k] is not None and base[k].magnitude
-                      else None) for k, v in m.items()}
+        ratios = {k: _ratio(v, base[k]) for k, v in m.items()}
         rows.append(ComparisonRow(c, m, ratios))
     return rows
 

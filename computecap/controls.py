@@ -8,6 +8,7 @@ Vector FP32/FP64 and TF32 are not counted (see specs/rules/README.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pint
 
@@ -24,21 +25,22 @@ def tpp_by_precision(chip: Chip) -> dict[str, float]:
     return {p: chip.peak(p).m_as("TFLOP/s") * bits for p, bits in TPP_BIT_LENGTH.items() if p in chip.peaks}
 
 
-def tpp(chip: Chip) -> pint.Quantity:
+def tpp(chip: Chip) -> pint.Quantity[Any]:
     """Total Processing Performance [1]: the maximum over precisions of dense TOPS x bit length."""
     per = tpp_by_precision(chip)
     return Q_(max(per.values()) if per else 0.0, "")
 
 
-def performance_density(chip: Chip) -> pint.Quantity | None:
+def performance_density(chip: Chip) -> pint.Quantity[Any] | None:
     """TPP per applicable die area [1/mm**2]; None when the die area is not published."""
     area = chip.get("die_area")
     if area is None:
         return None
-    return (tpp(chip) / area.central).to("1/mm**2")
+    density: pint.Quantity[Any] = (tpp(chip) / area.central).to("1/mm**2")
+    return density
 
 
-def metric_value(chip: Chip, metric: str) -> float | bool | pint.Quantity | None:
+def metric_value(chip: Chip, metric: str) -> float | bool | pint.Quantity[Any] | None:
     """The chip's value of a rule metric, in the unit the rule thresholds use."""
     if metric == "tpp":
         return float(tpp(chip).magnitude)
@@ -51,11 +53,11 @@ def metric_value(chip: Chip, metric: str) -> float | bool | pint.Quantity | None
     return None if spec is None else spec.central
 
 
-def _holds(value: float | bool | pint.Quantity, cond: Condition) -> bool:
+def _holds(value: float | bool | pint.Quantity[Any], cond: Condition) -> bool:
     v, t = value, cond.threshold
     if isinstance(t, pint.Quantity) and isinstance(v, pint.Quantity):
         v, t = v.m_as("GB/s"), t.m_as("GB/s")
-    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t}[cond.op]  # type: ignore[operator]
+    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t}[cond.op]
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Margin:
     """How far a chip sits from one threshold: (value - threshold) / threshold."""
 
     condition: Condition
-    value: float | bool | pint.Quantity | None
+    value: float | bool | pint.Quantity[Any] | None
     holds: bool | None
     relative: float | None
 

@@ -16,8 +16,9 @@ All precisions of one chip share one uniform stream (its uncertainty is one of S
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -82,10 +83,10 @@ class GroupEstimate:
     peak: dict[str, Uncertain]
     status: str = ""
     chip: str = ""
-    breakdown: tuple["GroupEstimate", ...] = ()
+    breakdown: tuple[GroupEstimate, ...] = ()
 
     def __getattr__(self, name: str) -> Uncertain:
-        metrics = self.__dict__.get("metrics", {})
+        metrics: dict[str, Uncertain] = self.__dict__.get("metrics", {})
         if name in metrics:
             return metrics[name]
         raise AttributeError(name)
@@ -207,7 +208,8 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     precs = [p for p in PRECISIONS if any(p in c.peaks for c in chips) and (p in REPORTED_PRECISIONS or p == precision)]
     if precision not in precs:
         have = sorted({p for c in chips for p in c.peaks}, key=PRECISIONS.index)
-        raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; chips have {', '.join(have)}")
+        raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; "
+                         f"chips have {', '.join(have)}")
 
     # Only selected lines enter the sums (all lines are still sampled, so every filter sees the
     # same random streams). Rows of `mc`: companies, then the total; rows of `mb`: (company,
@@ -225,7 +227,7 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     # Per-chip spec distributions [FLOP/s, GB, TB/s, W, USD].
     peak_d = {p: [(c.peaks[p].distribution("FLOP/s") if p in c.peaks else None) for c in chips] for p in precs}
     basis_info = {c.id: (_basis_peak(c, h100e_basis) if h100e_basis != "tpp" else ("tpp", None)) for c in chips}
-    basis_d = [None if h100e_basis == "tpp" else basis_info[c.id][1].distribution("FLOP/s") for c in chips]
+    basis_d = [None if h100e_basis == "tpp" else _basis_peak(c, h100e_basis)[1].distribution("FLOP/s") for c in chips]
     tpp_d = {p: [(c.peaks[p].distribution("TFLOP/s") if p in c.peaks else None) for c in chips] for p in TPP_BIT_LENGTH}
     ref_basis = (ref.tpp.m_as("") if h100e_basis == "tpp" else _basis_peak(ref, h100e_basis)[1].central.m_as("FLOP/s"))
 
@@ -244,42 +246,46 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     ip = len(metric_names) + precs.index(precision)
     summ = Summariser()
     sizes = chunk_sizes(samples, rows=len(lines) + (len(chosen) + 1) * n_company + 3 * len(breakdown_keys))
+
+    def per_chip(dists: list[Distribution | None], u: np.ndarray, size: int) -> np.ndarray:
+        out = np.zeros((len(chips), size))
+        for i, d in enumerate(dists):
+            if d is not None:
+                out[i] = d.sample(u[i])
+        return out
+
+    def total(dists: list[Distribution | None], counts: np.ndarray, rng: np.random.Generator, size: int,
+              u: np.ndarray | None = None) -> np.ndarray:
+        """counts x per-chip value, per selected line: (n_sel, size)."""
+        out: np.ndarray = counts * per_chip(dists, rng.random((len(chips), size)) if u is None else u, size)[lc]
+        return out
+
     for size, child in zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes))):
         rng = np.random.default_rng(child)
         counts = sample_counts(scen, allocs, rng, size)[sel]
         u_chip = rng.random((len(chips), size))
 
-        def per_chip(dists: list[Distribution | None], u: np.ndarray) -> np.ndarray:
-            out = np.zeros((len(chips), size))
-            for i, d in enumerate(dists):
-                if d is not None:
-                    out[i] = d.sample(u[i])
-            return out
-
         if h100e_basis == "tpp":
-            basis = np.max([per_chip(tpp_d[p], u_chip) * bits for p, bits in TPP_BIT_LENGTH.items()], axis=0)
+            basis = np.max([per_chip(tpp_d[p], u_chip, size) * bits for p, bits in TPP_BIT_LENGTH.items()], axis=0)
         else:
-            basis = per_chip(basis_d, u_chip)
+            basis = per_chip(basis_d, u_chip, size)
         util = util_d.sample(rng.random(size))
         facility = over_d.sample(rng.random(size)) * pue_d.sample(rng.random(size))
 
-        def total(dists: list[Distribution | None], u: np.ndarray | None = None) -> np.ndarray:
-            """counts x per-chip value, per selected line: (n_sel, size)."""
-            return counts * per_chip(dists, rng.random((len(chips), size)) if u is None else u)[lc]
-
-        at_prec = {p: total(peak_d[p], u_chip) for p in precs}
-        h100e = total(basis_d, u_chip) / ref_basis if h100e_basis != "tpp" else counts * basis[lc] / ref_basis
+        at_prec = {p: total(peak_d[p], counts, rng, size, u_chip) for p in precs}
+        h100e = (total(basis_d, counts, rng, size, u_chip) / ref_basis if h100e_basis != "tpp"
+                 else counts * basis[lc] / ref_basis)
         cs = np.empty((len(chosen) + 1, n_company, size))
         cs[:, 0] = mc @ counts
         for k, p in enumerate(precs):
             cs[:, len(metric_names) + k] = mc @ at_prec[p]
         cs[:, 1] = cs[:, ip] * util
         cs[:, 2] = mc @ h100e
-        cs[:, 3] = mc @ total(mem_d)
-        cs[:, 4] = mc @ total(bw_d)
-        cs[:, 5] = mc @ total(tdp_d) * facility / 1e6
+        cs[:, 3] = mc @ total(mem_d, counts, rng, size)
+        cs[:, 4] = mc @ total(bw_d, counts, rng, size)
+        cs[:, 5] = mc @ total(tdp_d, counts, rng, size) * facility / 1e6
         cs[:, 6] = cs[:, 5] * _YEAR_HOURS / 1e3
-        cs[:, 7] = mc @ total(price_d)
+        cs[:, 7] = mc @ total(price_d, counts, rng, size)
         bs = np.stack([mb @ counts, mb @ at_prec[precision], mb @ h100e], axis=1)
         summ.add(np.concatenate([cs.reshape(-1, size), bs.reshape(-1, size)]))
         if progress is not None:
@@ -291,7 +297,7 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     units = [METRIC_UNITS[m] for m in metric_names] + ["FLOP/s"] * len(precs)
 
     def unc(block: np.ndarray, g: int, s: int, unit: str) -> Uncertain:
-        return Uncertain(*(float(block[k, g, s]) for k in range(4)), unit=unit)
+        return Uncertain.from_stats(block[:, g, s], unit)
 
     def group(g: int, name: str, breakdown: tuple[GroupEstimate, ...]) -> GroupEstimate:
         vals = [unc(company_stats, g, s, units[s]) for s in range(n_company)]
@@ -299,12 +305,14 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
                              dict(zip(precs, vals[len(metric_names):])), breakdown=breakdown)
 
     rows = [GroupEstimate(k[0], {"chips": unc(row_stats, i, 0, ""), "h100e": unc(row_stats, i, 2, "")},
-                          {precision: unc(row_stats, i, 1, "FLOP/s")}, k[1], k[2]) for i, k in enumerate(breakdown_keys)]
+                          {precision: unc(row_stats, i, 1, "FLOP/s")}, k[1], k[2])
+            for i, k in enumerate(breakdown_keys)]
     comps = tuple(group(i, c, tuple(r for r in rows if r.name == c)) for i, c in enumerate(chosen))
     total_row = group(len(chosen), "total", tuple(rows))
     assumptions = _assumptions(scen, lines, selected, chips, defaults, ref, h100e_basis, basis_info, precision,
                                inc, as_of, price_d, tdp_d)
-    return EstimateResult(scen.name, comps, total_row, tuple(assumptions), samples, seed, precision, h100e_basis, inc, as_of)
+    return EstimateResult(scen.name, comps, total_row, tuple(assumptions), samples, seed, precision, h100e_basis, inc,
+                          as_of)
 
 
 def _assumptions(scen: Scenario, lines: list[Line], selected: np.ndarray, chips: list[Chip], defaults: Any,
@@ -326,7 +334,8 @@ def _assumptions(scen: Scenario, lines: list[Line], selected: np.ndarray, chips:
             out.append(Assumption(f"allocation {a.label}",
                                   f"total {a.total.low:,.0f}..{a.total.high:,.0f}; expected shares {shares}; "
                                   f"Dirichlet concentration {a.concentration:g}",
-                                  "count[company] = total x share[company], shares ~ Dirichlet(concentration x expected)",
+                                  "count[company] = total x share[company], "
+                                  "shares ~ Dirichlet(concentration x expected)",
                                   a.sources, ("ASSUMPTION: " + a.assumption) if a.assumption else ""))
     for c in chips:
         srcs = tuple(dict.fromkeys(s for v in (*c.peaks.values(), *c.specs.values()) for s in v.sources))

@@ -30,7 +30,7 @@ from computecap.units import Q_
 BYTES_PER_VALUE = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "fp4": 0.5}
 
 
-def kv_bytes_per_token(preset: ModelPreset, bytes_per_value: float) -> pint.Quantity:
+def kv_bytes_per_token(preset: ModelPreset, bytes_per_value: float) -> pint.Quantity[Any]:
     """KV-cache bytes per token [B]: 2 x layers x kv_heads x head_dim x bytes (or layers x MLA latent dim)."""
     s = preset.shape
     if "layers" not in s:
@@ -38,7 +38,8 @@ def kv_bytes_per_token(preset: ModelPreset, bytes_per_value: float) -> pint.Quan
     if "kv_cache_dim" in s:
         return Q_(s["layers"] * s["kv_cache_dim"] * bytes_per_value, "B")
     if "heads" not in s or ("d_model" not in s and "head_dim" not in s):
-        raise InputError(f"{preset.id}: the KV cache needs heads and d_model (or head_dim), not published in {preset.path}")
+        raise InputError(f"{preset.id}: the KV cache needs heads and d_model (or head_dim), "
+                         f"not published in {preset.path}")
     head_dim = s.get("head_dim", s.get("d_model", 0) // s["heads"])
     kv_heads = s.get("kv_heads", s["heads"])
     return Q_(2 * s["layers"] * kv_heads * head_dim * bytes_per_value, "B")
@@ -46,7 +47,9 @@ def kv_bytes_per_token(preset: ModelPreset, bytes_per_value: float) -> pint.Quan
 
 def _attn_width(preset: ModelPreset) -> float:
     s = preset.shape
-    return float(s["heads"] * s.get("head_dim", s.get("d_model", 0) // s["heads"])) if "heads" in s else float(s.get("d_model", 0))
+    if "heads" in s:
+        return float(s["heads"] * s.get("head_dim", s.get("d_model", 0) // s["heads"]))
+    return float(s.get("d_model", 0))
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,12 @@ class ServingResult:
     batch: int
     context: int
     replica_chips: int
-    weights: pint.Quantity
-    kv_cache: pint.Quantity
-    memory_per_replica: pint.Quantity
-    decode_per_chip: pint.Quantity
+    weights: pint.Quantity[Any]
+    kv_cache: pint.Quantity[Any]
+    memory_per_replica: pint.Quantity[Any]
+    decode_per_chip: pint.Quantity[Any]
     decode_bound: str
-    prefill_per_chip: pint.Quantity
+    prefill_per_chip: pint.Quantity[Any]
     prefill_bound: str
     efficiency: float
     fleet_chips: Uncertain
@@ -86,7 +89,8 @@ class ServingResult:
 def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", batch: int = 32, context: int = 4096,
           efficiency: float = 1.0, samples: int = 20_000, seed: int = 0) -> ServingResult:
     """Roofline serving throughput of ``preset`` on ``cluster`` (see module docstring)."""
-    if preset.architecture == "flop-only" or preset.n_params is None:
+    n_total, n_active = preset.n_params, preset.n_active
+    if preset.architecture == "flop-only" or n_total is None or n_active is None:
         raise InputError(f"{preset.id} is a FLOP-only preset: serving needs parameter counts")
     if batch < 1 or context < 1:
         raise InputError(f"--batch and --context: expected positive integers, got {batch} and {context}")
@@ -97,7 +101,6 @@ def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", bat
     bw = chip.require("memory_bandwidth").m_as("B/s") * efficiency
     mem = chip.require("memory").m_as("B")
     bpv = BYTES_PER_VALUE[precision]
-    n_total, n_active = preset.n_params, preset.n_active
     weights = n_total * bpv
     kv = kv_bytes_per_token(preset, bpv).m_as("B") * batch * context
     replica = max(1, math.ceil((weights + kv) / mem))
@@ -123,5 +126,5 @@ def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", bat
                          Q_(kv, "B").to("GB"), Q_(replica * mem, "B").to("GB"), Q_(decode, "1/s"),
                          "compute" if t_c >= t_m else "memory bandwidth", Q_(prefill, "1/s"),
                          "compute" if p_c >= p_m else "memory bandwidth", efficiency,
-                         Uncertain(*(float(st[k, 0]) for k in range(4)), unit=""),
-                         Uncertain(*(float(st[k, 1]) for k in range(4)), unit=""), cluster.description)
+                         Uncertain.from_stats(st[:, 0], ""),
+                         Uncertain.from_stats(st[:, 1], ""), cluster.description)

@@ -5,8 +5,9 @@ atomically."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def plot_controls(chips: Sequence[Any], rule_sets: Sequence[Any], path: str | Pa
                 t = cond.threshold
                 if cond.metric not in ("tpp", "performance_density") or (cond.metric, t) in seen:
                     continue
-                seen.add((cond.metric, t))  # type: ignore[arg-type]
+                seen.add((cond.metric, t))
                 line = ax.axvline if cond.metric == "tpp" else ax.axhline
                 line(t, color="grey", lw=0.7, ls="--")
                 label = f"{cond.metric.replace('performance_density', 'PD')} {t:g} ({r.id})"

@@ -13,8 +13,9 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pint
 
@@ -24,7 +25,7 @@ from computecap.uncertainty import Uncertain
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-def quantity_json(q: pint.Quantity | None) -> dict[str, Any] | None:
+def quantity_json(q: pint.Quantity[Any] | None) -> dict[str, Any] | None:
     """``{"value": 9.895e14, "unit": "FLOP / s"}``; None stays None."""
     if q is None:
         return None

@@ -6,6 +6,8 @@ peak / bandwidth, the intensity above which a chip is compute-bound.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pint
 
@@ -14,7 +16,7 @@ from computecap.errors import InputError
 from computecap.units import Q_
 
 
-def _intensity(intensity: float | pint.Quantity) -> pint.Quantity:
+def _intensity(intensity: float | np.ndarray | pint.Quantity[Any]) -> pint.Quantity[Any]:
     q = intensity if isinstance(intensity, pint.Quantity) else Q_(intensity, "FLOP/byte")
     if not q.check("[compute] / [information]"):
         raise InputError(f"intensity: expected FLOP/byte, got {q.units:~P}")
@@ -23,12 +25,13 @@ def _intensity(intensity: float | pint.Quantity) -> pint.Quantity:
     return q
 
 
-def ridge_point(chip: Chip, precision: str) -> pint.Quantity:
+def ridge_point(chip: Chip, precision: str) -> pint.Quantity[Any]:
     """Intensity where the chip turns compute-bound at ``precision`` [FLOP/byte]."""
-    return (chip.peak(precision) / chip.require("memory_bandwidth")).to("FLOP/byte")
+    ridge: pint.Quantity[Any] = (chip.peak(precision) / chip.require("memory_bandwidth")).to("FLOP/byte")
+    return ridge
 
 
-def attainable(chip: Chip, precision: str, intensity: float | pint.Quantity) -> pint.Quantity:
+def attainable(chip: Chip, precision: str, intensity: float | np.ndarray | pint.Quantity[Any]) -> pint.Quantity[Any]:
     """Attainable throughput at ``intensity`` [FLOP/s]: min(peak, intensity x bandwidth). Array-friendly."""
     i = _intensity(intensity).m_as("FLOP/byte")
     peak = chip.peak(precision).m_as("FLOP/s")
@@ -36,18 +39,18 @@ def attainable(chip: Chip, precision: str, intensity: float | pint.Quantity) -> 
     return Q_(np.minimum(peak, np.asarray(i) * bw), "FLOP/s")
 
 
-def speedup(chip: Chip, other: Chip, precision: str, intensity: float | pint.Quantity) -> np.ndarray:
+def speedup(chip: Chip, other: Chip, precision: str, intensity: float | np.ndarray | pint.Quantity[Any]) -> np.ndarray:
     """Attainable throughput of ``chip`` over ``other`` at each intensity [1]."""
     return np.asarray((attainable(chip, precision, intensity) / attainable(other, precision, intensity)).m_as(""))
 
 
-def gemm_intensity(m: int, n: int, k: int, bytes_per_value: float = 2.0) -> pint.Quantity:
+def gemm_intensity(m: int, n: int, k: int, bytes_per_value: float = 2.0) -> pint.Quantity[Any]:
     """Arithmetic intensity of an (m x k) @ (k x n) matrix product reading A, B and writing C once
     [FLOP/byte]: 2mnk / (bytes x (mk + kn + mn))."""
     return Q_(2.0 * m * n * k / (bytes_per_value * (m * k + k * n + m * n)), "FLOP/byte")
 
 
-def typical_intensities() -> dict[str, tuple[pint.Quantity, str]]:
+def typical_intensities() -> dict[str, tuple[pint.Quantity[Any], str]]:
     """Representative intensities of LLM work at 16-bit [FLOP/byte], with their derivation.
 
     A transformer's weight matmuls do 2 FLOP per parameter per token and read each 2-byte

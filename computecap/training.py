@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pint
@@ -42,7 +43,8 @@ def parse_count(text: str | float, option: str) -> float:
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         value = float(text)
     else:
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*", str(text).replace(",", "").replace("_", ""))
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKmMbBgGtTpP]?)\s*",
+                         str(text).replace(",", "").replace("_", ""))
         if not m:
             raise InputError(f"{option}: expected a count like 405e9, 405B or 15.6T, got {text!r}")
         value = float(m.group(1)) * _SUFFIX[m.group(2).lower()]
@@ -87,32 +89,38 @@ class Workload:
     flop_override: float | None = None  # FLOP-only presets [FLOP]
 
     @classmethod
-    def from_preset(cls, preset: ModelPreset) -> "Workload":
+    def from_preset(cls, preset: ModelPreset) -> Workload:
+        # parse_preset guarantees training_flop for flop-only presets, params and tokens otherwise
         if preset.architecture == "flop-only":
-            flop = preset.published_flop.m_as("FLOP")  # type: ignore[union-attr]
+            published = preset.published_flop
+            if published is None:
+                raise InputError(f"{preset.id}: a flop-only preset needs training_flop")
+            flop = published.m_as("FLOP")
             return cls(preset.id, math.nan, math.nan, math.nan, dict(preset.shape), preset, flop)
-        return cls(preset.id, preset.n_params, preset.n_active, preset.n_tokens,  # type: ignore[arg-type]
-                   dict(preset.shape), preset)
+        n_params, n_active, n_tokens = preset.n_params, preset.n_active, preset.n_tokens
+        if n_params is None or n_active is None or n_tokens is None:
+            raise InputError(f"{preset.id}: a {preset.architecture} preset needs params and tokens")
+        return cls(preset.id, n_params, n_active, n_tokens, dict(preset.shape), preset)
 
     @classmethod
-    def from_numbers(cls, params: float, tokens: float, active_params: float | None = None) -> "Workload":
+    def from_numbers(cls, params: float, tokens: float, active_params: float | None = None) -> Workload:
         active = params if active_params is None else active_params
         if active > params:
             raise InputError(f"--active-params: {active:.4g} exceeds --params {params:.4g}")
         return cls(f"{params:.3g} params x {tokens:.3g} tokens", params, active, tokens)
 
 
-def training_flop_6nd(active_params: float, tokens: float) -> pint.Quantity:
+def training_flop_6nd(active_params: float, tokens: float) -> pint.Quantity[Any]:
     """Training compute 6 x N_active x D [FLOP] (forward 2N + backward 4N per token)."""
     return Q_(6.0 * active_params * tokens, "FLOP")
 
 
-def attention_flop(layers: int, d_model: int, seq_len: int, tokens: float) -> pint.Quantity:
+def attention_flop(layers: int, d_model: int, seq_len: int, tokens: float) -> pint.Quantity[Any]:
     """Attention score/value FLOP over a run, 12 x L x d_model x seq_len per token [FLOP] (PaLM, no causal 1/2)."""
     return Q_(12.0 * layers * d_model * seq_len * tokens, "FLOP")
 
 
-def workload_flop(w: Workload, attention: bool = False, recompute: bool = False) -> tuple[pint.Quantity, str]:
+def workload_flop(w: Workload, attention: bool = False, recompute: bool = False) -> tuple[pint.Quantity[Any], str]:
     """Training FLOP of a workload and the formula used."""
     if w.flop_override is not None:
         if attention or recompute:
@@ -136,8 +144,8 @@ def workload_flop(w: Workload, attention: bool = False, recompute: bool = False)
 class MemoryFit:
     """Whether the model's training state fits: required vs available bytes [GB]."""
 
-    required: pint.Quantity
-    per_chip: pint.Quantity
+    required: pint.Quantity[Any]
+    per_chip: pint.Quantity[Any]
     min_chips: int
     available: Uncertain | None
     fits: bool | None
@@ -223,10 +231,12 @@ def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip |
         for (total, lines_of, shares, conc), mine_k in own_allocs:
             split = rng.dirichlet(shares * conc, size=size) if len(lines_of) > 1 else np.ones((size, 1))
             held += split[:, mine_k].sum(axis=1) * total.sample(rng.random(size))
-        return np.maximum(np.minimum(held, cap.sample(rng.random(size))), 1.0)
+        clipped: np.ndarray = np.maximum(np.minimum(held, cap.sample(rng.random(size))), 1.0)
+        return clipped
 
     d = catalog.defaults["cluster_chips"]
-    cap_text = (f"--cluster-size {cluster_size:,.0f}" if cluster_size else f"cluster_chips default ({d.distribution.describe()})")
+    cap_text = (f"--cluster-size {cluster_size:,.0f}" if cluster_size
+                else f"cluster_chips default ({d.distribution.describe()})")
     assumptions = (Assumption("cluster", f"{name}'s {chip.id} ({', '.join(inc)}; about {by_chip[chip.id]:,.0f} held), "
                               f"capped at {cap_text}", "cluster = min(chips held, cluster cap)",
                               tuple(dict.fromkeys(s for i in idx for s in lines[i].sources)) +
@@ -242,7 +252,7 @@ class TrainingResult:
     workload: Workload
     cluster: Cluster
     precision: str
-    training_flop: pint.Quantity
+    training_flop: pint.Quantity[Any]
     formula: str
     chips: Uncertain
     duration: Uncertain
@@ -307,7 +317,7 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
             (life_d.sample(rng.random(size)) * _YEAR_H)
         summ.add(np.vstack([n, hours / 24.0, chip_h, energy_mwh, cost, _YEAR_H / hours]))
     st = summ.result()
-    u = [Uncertain(*(float(st[k, i]) for k in range(4)), unit=unit)
+    u = [Uncertain.from_stats(st[:, i], unit)
          for i, unit in enumerate(["", "day", "hour", "MWh", "USD", ""])]
     per_chip = chip.require("memory").m_as("GB")
     available = Uncertain(u[0].p5 * per_chip, u[0].p50 * per_chip, u[0].p95 * per_chip, u[0].mean * per_chip, "GB")
@@ -321,20 +331,23 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
                           assumptions, samples, seed)
 
 
-def _assumptions(w: Workload, cluster: Cluster, precision: str, peak_v: Any, formula: str, flop: pint.Quantity,
+def _assumptions(w: Workload, cluster: Cluster, precision: str, peak_v: Any, formula: str, flop: pint.Quantity[Any],
                  mfu: Distribution | None, goodput: Distribution | None, d: Any, tdp_d: Any,
                  price_d: Any) -> tuple[Assumption, ...]:
     out = []
     if w.preset is not None:
         p = w.preset
-        srcs = tuple(dict.fromkeys(s for v in (p.params, p.active_params, p.tokens, p.training_flop) if v for s in v.sources))
-        out.append(Assumption("model", f"{p.name}: {w.params:.4g} params, {w.active_params:.4g} active, {w.tokens:.4g} tokens"
+        srcs = tuple(dict.fromkeys(s for v in (p.params, p.active_params, p.tokens, p.training_flop) if v
+                                   for s in v.sources))
+        out.append(Assumption("model",
+                              f"{p.name}: {w.params:.4g} params, {w.active_params:.4g} active, {w.tokens:.4g} tokens"
                               if p.architecture != "flop-only" else f"{p.name}: {flop:~.3gP} (published estimate)",
                               sources=srcs, note=p.path))
-        if p.published_flop is not None and w.flop_override is None:
-            ratio = (flop / p.published_flop).m_as("")
-            out.append(Assumption("published training FLOP", f"{p.published_flop:~.3gP}; computed / published = {ratio:.3f}",
-                                  sources=p.training_flop.sources))  # type: ignore[union-attr]
+        published, published_sv = p.published_flop, p.training_flop
+        if published is not None and published_sv is not None and w.flop_override is None:
+            ratio = (flop / published).m_as("")
+            out.append(Assumption("published training FLOP", f"{published:~.3gP}; computed / published = {ratio:.3f}",
+                                  sources=published_sv.sources))
     out.append(Assumption("training FLOP", f"{flop:~.4gP}", formula))
     out.append(Assumption(f"peak {precision}", f"{peak_v.central:~P} dense per {cluster.chip.id}"
                           + (f" (range {peak_v.low:~P}..{peak_v.high:~P})" if peak_v.is_range else ""),

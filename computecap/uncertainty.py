@@ -67,7 +67,8 @@ def from_uniform(u: np.ndarray, low: float, central: float, high: float, dist: s
     if dist == "lognormal":
         mu = 0.5 * (np.log(low) + np.log(high))
         sigma = (np.log(high) - np.log(low)) / (2 * Z95)
-        return np.exp(mu + sigma * _norm_ppf(u))
+        out: np.ndarray = np.exp(mu + sigma * _norm_ppf(u))
+        return out
     raise ValueError(f"unknown distribution {dist!r}")
 
 
@@ -82,7 +83,7 @@ class Distribution:
     unit: str = ""
 
     @classmethod
-    def point(cls, value: float, unit: str = "") -> "Distribution":
+    def point(cls, value: float, unit: str = "") -> Distribution:
         return cls(value, value, value, "fixed", unit)
 
     def sample(self, u: np.ndarray) -> np.ndarray:
@@ -112,15 +113,21 @@ class Uncertain:
     mean: float
     unit: str
 
+    @classmethod
+    def from_stats(cls, stats: np.ndarray, unit: str) -> Uncertain:
+        """From one column of ``Summariser.result()``: the four values p5, p50, p95, mean."""
+        p5, p50, p95, mean = (float(stats[k]) for k in range(4))
+        return cls(p5, p50, p95, mean, unit)
+
     @property
-    def value(self) -> pint.Quantity:
+    def value(self) -> pint.Quantity[Any]:
         """The median as a Quantity."""
         return Q_(self.p50, self.unit)
 
-    def quantity(self, which: str) -> pint.Quantity:
+    def quantity(self, which: str) -> pint.Quantity[Any]:
         return Q_(getattr(self, which), self.unit)
 
-    def to(self, unit: str) -> "Uncertain":
+    def to(self, unit: str) -> Uncertain:
         f = Q_(1.0, self.unit).m_as(unit)
         return Uncertain(self.p5 * f, self.p50 * f, self.p95 * f, self.mean * f, unit)
 

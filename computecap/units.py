@@ -18,12 +18,13 @@ import pint
 from computecap.cache import cache_dir
 from computecap.errors import UnitsError
 
-__all__ = ["ureg", "Q_", "Quantity", "DIMENSIONS", "parse_quantity", "check", "describe_unit", "show", "unit"]
+__all__ = ["DIMENSIONS", "Q_", "Quantity", "check", "describe_unit", "parse_quantity", "show", "unit", "ureg"]
 
 _CACHE = cache_dir()
-ureg = pint.UnitRegistry(str(Path(__file__).with_name("units.txt")), cache_folder=_CACHE / "pint" if _CACHE else None)
+ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
+    str(Path(__file__).with_name("units.txt")), cache_folder=_CACHE / "pint" if _CACHE else None)
 ureg.formatter.default_format = "~P"
-pint.set_application_registry(ureg)
+pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]  # pint leaves this function unannotated
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 
@@ -51,7 +52,7 @@ def unit(text: str) -> Any:
     return ureg.parse_units(text)
 
 
-def _quantity(text: str) -> pint.Quantity:
+def _quantity(text: str) -> pint.Quantity[Any]:
     """``"989.5 TFLOP/s"`` -> Quantity; the fast path parses the number and caches the unit."""
     m = _NUMBER_UNIT.match(text)
     if m:
@@ -59,11 +60,11 @@ def _quantity(text: str) -> pint.Quantity:
             return Q_(float(m.group(1)), unit(m.group(2)) if m.group(2) else "")
         except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError, SyntaxError):
             pass  # e.g. "1 MW * 1 h": let the full expression parser decide
-    q = Q_(text)
+    q: pint.Quantity[Any] = Q_(text)
     return q if isinstance(q, pint.Quantity) else Q_(q, "")
 
 
-def show(q: pint.Quantity) -> str:
+def show(q: pint.Quantity[Any]) -> str:
     """``90 GB`` (not ``90.0 GB``): a quantity as a person would write it."""
     return f"{q.magnitude:g} {q.units:~P}".strip()
 
@@ -78,7 +79,7 @@ def describe_unit(q: Any) -> str:
     return f"{q.units:~P}" or "dimensionless"
 
 
-def check(q: Any, expected: str, where: str) -> pint.Quantity:
+def check(q: Any, expected: str, where: str) -> pint.Quantity[Any]:
     """Return ``q`` if it has the dimension named ``expected`` (a key of DIMENSIONS).
 
     Raises ``UnitsError`` whose message names ``where``, the expected and the actual unit.
@@ -94,7 +95,7 @@ def check(q: Any, expected: str, where: str) -> pint.Quantity:
     return q
 
 
-def parse_quantity(text: str | int | float, expected: str, where: str) -> pint.Quantity:
+def parse_quantity(text: str | float, expected: str, where: str) -> pint.Quantity[Any]:
     """Parse ``"989.5 TFLOP/s"`` into a Quantity of the dimension named ``expected``.
 
     Refuses the ambiguous ``FLOPs``, a missing unit where one is needed, non-finite values.

@@ -7,7 +7,7 @@ from typing import Any
 import pint
 
 from computecap import __version__
-from computecap.catalog import Chip, RuleSet
+from computecap.catalog import Chip, RuleSet, SourcedValue
 from computecap.comparison import METRICS, ComparisonRow, chip_metrics, used_metrics
 from computecap.controls import Classification, classify_all, performance_density, tpp
 from computecap.report import dumps, fmt_number, quantity_json, render_rows
@@ -21,7 +21,7 @@ def unit_label(unit: str) -> str:
     return {"mm**2": "mm²", "1/mm**2": "TPP/mm²", "": ""}.get(unit, unit)
 
 
-def sourced_json(value: Any, unit: str) -> dict[str, Any]:
+def sourced_json(value: SourcedValue, unit: str) -> dict[str, Any]:
     """A sourced value converted to ``unit``, with range and source keys."""
     d = value.as_dict()
     d["value"] = float(value.central.m_as(unit))
@@ -65,7 +65,7 @@ def chips_list(chips: list[Chip], fmt: str) -> str:
     rows = []
     for c in chips:
         m = chip_metrics(c)
-        rows.append([c.id, c.name] + [fmt_number(None if m[k] is None else m[k].magnitude)
+        rows.append([c.id, c.name] + [fmt_number(None if (q := m[k]) is None else q.magnitude)
                                       for k in ("peak_bf16", "peak_fp8", "memory", "memory_bandwidth", "tdp", "tpp")])
     return render_rows(headers, rows, fmt, title="Chips (dense peaks; `computecap chips show ID` for sources)")
 
@@ -80,13 +80,14 @@ def chip_show(chip: Chip, rule_sets: list[RuleSet], fmt: str) -> str:
         rows.append([f"peak {p} (dense)", fmt_number(v.central.m_as("TFLOP/s")), "TFLOP/s", rng,
                      ", ".join(s.key for s in v.sources)])
     for k, unit in CHIP_UNITS.items():
-        v = chip.get(k)
-        if v is None:
+        spec = chip.get(k)
+        if spec is None:
             rows.append([k, "n/p", unit_label(unit), "", "not published"])
             continue
-        rng = f"{v.low.m_as(unit):g}..{v.high.m_as(unit):g}" if v.is_range else ""
-        rows.append([k, fmt_number(v.central.m_as(unit)), unit_label(unit), rng,
-                     ", ".join(s.key for s in v.sources) + (f" (as of {chip.price_as_of})" if k == "price" and chip.price_as_of else "")])
+        rng = f"{spec.low.m_as(unit):g}..{spec.high.m_as(unit):g}" if spec.is_range else ""
+        rows.append([k, fmt_number(spec.central.m_as(unit)), unit_label(unit), rng,
+                     ", ".join(s.key for s in spec.sources)
+                     + (f" (as of {chip.price_as_of})" if k == "price" and chip.price_as_of else "")])
     rows.append(["TPP", fmt_number(tpp(chip).m_as("")), "", "", "computed: max dense TOPS x bit length"])
     pd = performance_density(chip)
     rows.append(["performance density", fmt_number(None if pd is None else pd.m_as("1/mm**2")), "TPP/mm²", "",
@@ -105,7 +106,7 @@ def chips_compare(rows: list[ComparisonRow], baseline: Chip, fmt: str, intensity
                   precision: str = "bf16") -> str:
     from computecap.roofline import attainable
     keys = used_metrics(rows)
-    extra: dict[str, tuple[pint.Quantity | None, float | None]] = {}
+    extra: dict[str, tuple[pint.Quantity[Any] | None, float | None]] = {}
     if intensity is not None:
         base_att = attainable(baseline, precision, intensity)
         for r in rows:
@@ -201,8 +202,9 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
         rows.append([g.name] + [_cell(g, k, result.precision, f) for k, _, _, f in cols])
         if breakdown and fmt == "table" and g.name != "total":
             for b in g.breakdown:
-                rows.append([f"  {b.status} {b.chip}"] + [_cell(b, k, result.precision, f) if k in ("chips", "peak", "h100e")
-                                                           else "" for k, _, _, f in cols])
+                rows.append([f"  {b.status} {b.chip}"]
+                            + [_cell(b, k, result.precision, f) if k in ("chips", "peak", "h100e") else ""
+                               for k, _, _, f in cols])
     extra_cols = result.extras.get("table_columns", [])
     for header, values in extra_cols:
         headers.append(header)
@@ -247,7 +249,9 @@ def scenarios_list(scenarios: list[Any], fmt: str) -> str:
 
 
 def _count(c: Any) -> str:
-    return fmt_number(c.central) if c.dist == "fixed" else f"{fmt_number(c.central)} [{fmt_number(c.low)}-{fmt_number(c.high)}]"
+    if c.dist == "fixed":
+        return fmt_number(c.central)
+    return f"{fmt_number(c.central)} [{fmt_number(c.low)}-{fmt_number(c.high)}]"
 
 
 def scenario_show(s: Any, fmt: str) -> str:
@@ -279,7 +283,8 @@ def scenario_show(s: Any, fmt: str) -> str:
         for a in s.allocations:
             if a.assumption:
                 out += f"- {a.label}: {a.assumption.strip()}\n"
-        out += "\nSources:\n" + "".join(f"- {x.key}: {x.title}. {x.where} (read {x.accessed})\n" for x in s.sources.values())
+        out += "\nSources:\n" + "".join(f"- {x.key}: {x.title}. {x.where} (read {x.accessed})\n"
+                                       for x in s.sources.values())
     return out
 
 
@@ -296,7 +301,8 @@ def models_list(presets: list[Any], fmt: str) -> str:
 
 
 def model_show(p: Any, fmt: str) -> str:
-    fields = {"params": p.params, "active_params": p.active_params, "tokens": p.tokens, "training_flop": p.training_flop}
+    fields = {"params": p.params, "active_params": p.active_params, "tokens": p.tokens,
+              "training_flop": p.training_flop}
     if fmt == "json":
         return dumps({"id": p.id, "name": p.name, "aliases": list(p.aliases), "architecture": p.architecture,
                       **{k: (v.as_dict() if v else None) for k, v in fields.items()}, "shape": dict(p.shape),

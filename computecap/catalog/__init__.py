@@ -7,9 +7,11 @@ lookups by id or alias (case-insensitive) with did-you-mean errors.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Generic, Iterable, TypeVar
+from typing import Any, Generic, TypeVar
 
+from computecap.cache import ParsedCache, cache_dir
 from computecap.catalog.calibration import CalibrationRun, parse_runs
 from computecap.catalog.chips import Chip, parse_chip
 from computecap.catalog.defaults import Defaults, parse_defaults
@@ -18,7 +20,6 @@ from computecap.catalog.presets import ModelPreset, parse_preset
 from computecap.catalog.rules import RuleSet, parse_rule_set
 from computecap.catalog.scenarios import Scenario, parse_scenario
 from computecap.catalog.values import Source, SourcedValue
-from computecap.cache import ParsedCache, cache_dir
 from computecap.errors import SpecValidationError
 
 __all__ = ["Catalog", "Chip", "Defaults", "ModelPreset", "RuleSet", "Scenario", "Source", "SourcedValue",

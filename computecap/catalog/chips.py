@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pint
 
@@ -50,7 +51,7 @@ class Chip:
         """The precisions with a published dense peak."""
         return tuple(p for p in PRECISIONS if p in self.peaks)
 
-    def peak(self, precision: str) -> pint.Quantity:
+    def peak(self, precision: str) -> pint.Quantity[Any]:
         """Dense peak throughput at ``precision`` [FLOP/s] (central value)."""
         return self.peak_spec(precision).central.to("FLOP/s")
 
@@ -68,7 +69,7 @@ class Chip:
             raise KeyError(name)
         return self.specs.get(name)
 
-    def require(self, name: str) -> pint.Quantity:
+    def require(self, name: str) -> pint.Quantity[Any]:
         """A scalar spec's central value; an error naming the chip when not published."""
         value = self.get(name)
         if value is None:
@@ -76,13 +77,13 @@ class Chip:
         return value.central
 
     @property
-    def tpp(self) -> pint.Quantity:
+    def tpp(self) -> pint.Quantity[Any]:
         """Total Processing Performance (dense TOPS x bit length, max over precisions) [1]."""
         from computecap.controls import tpp
         return tpp(self)
 
     @property
-    def performance_density(self) -> pint.Quantity | None:
+    def performance_density(self) -> pint.Quantity[Any] | None:
         """TPP per applicable die area [1/mm**2]; None without a die area."""
         from computecap.controls import performance_density
         return performance_density(self)
@@ -123,7 +124,8 @@ def parse_chip(raw: dict[str, Any], path: str) -> Chip:
         if not isinstance(entry, dict) or entry.get("sparsity") != "dense":
             got = entry.get("sparsity") if isinstance(entry, dict) else None
             raise fail(path, f"{where}.sparsity",
-                       f"expected \"dense\" (store the dense value; put a sparse datasheet figure in `quoted`), got {got!r}")
+                       f"expected \"dense\" (store the dense value; put a sparse datasheet figure in `quoted`), "
+                       f"got {got!r}")
         peaks[prec] = parse_value(entry, "FLOP/s", sources, path, where)
 
     specs = {name: parse_value(raw[name], dim, sources, path, name) for name, dim in FIELDS.items() if name in raw}

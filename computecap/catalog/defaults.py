@@ -6,9 +6,10 @@ enters; the engines read them here and never hard-code a number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from computecap.catalog.values import Source, SourcedValue, fail, parse_sources, parse_value
 from computecap.uncertainty import Distribution

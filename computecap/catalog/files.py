@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from computecap.errors import SpecNotFoundError, SpecValidationError
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pint
 
@@ -48,7 +49,7 @@ class ModelPreset:
         return float(self.tokens.central.magnitude) if self.tokens else None
 
     @property
-    def published_flop(self) -> pint.Quantity | None:
+    def published_flop(self) -> pint.Quantity[Any] | None:
         """The training compute the authors (or a named estimate) published [FLOP]."""
         return self.training_flop.central.to("FLOP") if self.training_flop else None
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pint
 
@@ -24,7 +26,7 @@ class Condition:
 
     metric: str
     op: str
-    threshold: float | bool | pint.Quantity
+    threshold: float | bool | pint.Quantity[Any]
 
     def describe(self) -> str:
         t = self.threshold
@@ -71,7 +73,7 @@ class RuleSet:
     path: str
 
 
-def _threshold(metric: str, raw: Any, path: str, where: str) -> float | bool | pint.Quantity:
+def _threshold(metric: str, raw: Any, path: str, where: str) -> float | bool | pint.Quantity[Any]:
     kind = METRICS[metric]
     if kind == "bool":
         if not isinstance(raw, bool):
@@ -79,7 +81,7 @@ def _threshold(metric: str, raw: Any, path: str, where: str) -> float | bool | p
         return raw
     if kind == "bandwidth":
         return parse_quantity(raw, "bytes/s", f"{path}: {where}")
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (isinstance(raw, float) and math.isnan(raw)):
         raise fail(path, where, f"expected a number, got {raw!r}")
     return float(raw)
 
@@ -123,11 +125,13 @@ def parse_rule_set(raw: dict[str, Any], path: str) -> RuleSet:
     prereq = None
     if "prerequisite" in raw:
         pr = raw["prerequisite"]
-        if not isinstance(pr, dict) or not all(isinstance(pr.get(k), str) for k in ("rule", "class_prefix", "otherwise")):
+        if not isinstance(pr, dict) or not all(isinstance(pr.get(k), str)
+                                               for k in ("rule", "class_prefix", "otherwise")):
             raise fail(path, "prerequisite", "expected { rule, class_prefix, otherwise } (strings)")
         prereq = Prerequisite(pr["rule"], pr["class_prefix"], pr["otherwise"])
     aliases = raw.get("aliases", [])
-    return RuleSet(id=rid, name=str(raw.get("name", rid)), aliases=tuple(map(str, aliases)) if isinstance(aliases, list) else (),
+    return RuleSet(id=rid, name=str(raw.get("name", rid)),
+                   aliases=tuple(map(str, aliases)) if isinstance(aliases, list) else (),
                    citation=str(raw.get("citation", "")), effective=date("effective"), until=date("until"),
                    applies_to=str(raw.get("applies_to", "")), note=str(raw.get("note", "")),
                    default_class=str(raw.get("default_class", "not controlled")), classes=tuple(classes),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from computecap.catalog.chips import Chip
 from computecap.catalog.files import not_found

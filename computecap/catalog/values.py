@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import pint
 
@@ -47,9 +48,9 @@ class Source:
 class SourcedValue:
     """A quantity with its provenance. ``low == central == high`` for a point value."""
 
-    central: pint.Quantity
-    low: pint.Quantity
-    high: pint.Quantity
+    central: pint.Quantity[Any]
+    low: pint.Quantity[Any]
+    high: pint.Quantity[Any]
     sources: tuple[Source, ...]
     dist: str = "fixed"
     note: str = ""
@@ -129,7 +130,7 @@ def resolve_sources(raw: Any, sources: Mapping[str, Source], path: str, fieldnam
     return tuple(sources[k] for k in keys)
 
 
-def _check_positive(q: pint.Quantity, path: str, fieldname: str, allow_zero: bool = False) -> None:
+def _check_positive(q: pint.Quantity[Any], path: str, fieldname: str, allow_zero: bool = False) -> None:
     m = float(q.magnitude)
     if math.isnan(m) or math.isinf(m):
         raise fail(path, fieldname, f"expected a finite number, got {m}")
@@ -211,7 +212,7 @@ def parse_count(raw: Any, path: str, fieldname: str, allow_zero: bool = False) -
     return x, x, x, "fixed"
 
 
-def point(q: pint.Quantity | float, sources: tuple[Source, ...] = (), note: str = "") -> SourcedValue:
+def point(q: pint.Quantity[Any] | float, sources: tuple[Source, ...] = (), note: str = "") -> SourcedValue:
     """A point SourcedValue from a quantity (for user-given inputs)."""
     qq = q if isinstance(q, pint.Quantity) else Q_(q, "")
     return SourcedValue(central=qq, low=qq, high=qq, sources=sources, note=note)
