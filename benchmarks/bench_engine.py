@@ -156,12 +156,18 @@ def main() -> None:
           f"ratio {t_api / t_np:.2f}x (target <= 1.5x)")
 
     exe = shutil.which("computecap")
-    base = cold([sys.executable, "-c", "import numpy, click, pint"], args.repeat)
-    print("2. Cold start (median of", args.repeat, "new processes; caches warm, as on any second start):")
+    base_cmd = [sys.executable, "-c", "import numpy, click, pint"]
+    cmds = [["estimate"], ["estimate", "--reference-model", "none"], ["chips", "show", "H200"]]
+    full = [[exe, *c] if exe else [sys.executable, "-m", "computecap", *c] for c in cmds]
+    times: dict[int, list[float]] = {i: [] for i in range(len(cmds) + 1)}
+    for _ in range(args.repeat):  # interleaved, so drift on a busy machine hits all commands alike
+        for i, cmd in enumerate([base_cmd, *full]):
+            times[i].append(cold(cmd, 1))
+    base = statistics.median(times[0])
+    print("2. Cold start (median of", args.repeat, "interleaved new processes; caches warm, as on any second start):")
     print(f"   python -c 'import numpy, click, pint'  {base:.3f} s")
-    for cmd in (["estimate"], ["estimate", "--reference-model", "none"], ["chips", "show", "H200"]):
-        full = [exe, *cmd] if exe else [sys.executable, "-m", "computecap", *cmd]
-        t = cold(full, args.repeat)
+    for i, cmd in enumerate(cmds, start=1):
+        t = statistics.median(times[i])
         print(f"   computecap {' '.join(cmd):<48} {t:.3f} s   ratio {t / base:.2f}x (target <= 1.5x)")
 
     print("3. Scaling (each in a fresh process):")

@@ -69,6 +69,16 @@ def fmt_number(x: float | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
+def fmt_count(x: float | None) -> str:
+    """Parameter and token counts as analysts write them: 405.9B, 15.6T [1]."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/p"
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if abs(x) >= scale:
+            return f"{x / scale:.4g}{suffix}"
+    return f"{x:,.0f}"
+
+
 def fmt_uncertain(u: Uncertain, factor: float = 1.0) -> str:
     """``p50 [p5-p95]`` in a table cell."""
     if u.p5 == u.p95:
@@ -101,7 +111,7 @@ def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,
     return "\n".join(out) + "\n"
 
 
-_NUMERIC = re.compile(r"^(n/p|[-+]?[\d,.]+(e[-+]?\d+)?%?( \[[^\]]*\])?( \([\d.e+-]+x\))?)$")
+_NUMERIC = re.compile(r"^(n/p|[-+]?[\d,.]+(e[-+]?\d+)?[%KMBT]?( \[[^\]]*\])?( \([\d.e+-]+x\))?)$")
 
 
 def _numeric(cell: str) -> bool:

@@ -10,7 +10,7 @@ from computecap import __version__
 from computecap.catalog import Chip, RuleSet, SourcedValue
 from computecap.comparison import METRICS, ComparisonRow, chip_metrics, used_metrics
 from computecap.controls import Classification, classify_all, performance_density, tpp
-from computecap.report import dumps, fmt_number, quantity_json, render_rows
+from computecap.report import dumps, fmt_count, fmt_number, quantity_json, render_rows
 
 #: Display unit per chip field.
 CHIP_UNITS = {"memory": "GB", "memory_bandwidth": "TB/s", "interconnect_bandwidth": "GB/s", "tdp": "W",
@@ -92,10 +92,12 @@ def chip_show(chip: Chip, rule_sets: list[RuleSet], fmt: str) -> str:
     pd = performance_density(chip)
     rows.append(["performance density", fmt_number(None if pd is None else pd.m_as("1/mm**2")), "TPP/mm²", "",
                  "computed: TPP / die area"])
-    for c in classify_all(chip, rule_sets):
-        rows.append([f"class: {c.rule_set.id}", c.name, "", "", f"computed: `computecap controls {chip.id}`"])
     out = render_rows(["field", "value", "unit", "range", "source"], rows, fmt,
                       title=f"{chip.name} ({chip.id}; {chip.path})")
+    classes = [[c.rule_set.id, c.name, "" if c.nearest is None else c.nearest.describe()]
+               for c in classify_all(chip, rule_sets)]
+    out += "\n" + render_rows(["rule set", "class", "nearest threshold (margin)"], classes, fmt,
+                              title=f"Export-control class (computed; `computecap controls {chip.id}`)")
     if fmt == "table":
         out += "\nSources:\n" + "".join(f"  {s.key}: {s.title}. {s.where} (read {s.accessed})\n"
                                         for s in chip.sources.values())
@@ -270,9 +272,10 @@ def scenario_show(s: Any, fmt: str) -> str:
     rows = [[h.company, h.chip.id, h.status, str(h.date or ""), _count(h.count),
              "assumption" if h.assumption else "", ", ".join(x.key for x in h.sources)] for h in s.holdings]
     for a in s.allocations:
-        shares = ", ".join(f"{k} {v:.0%}" for k, v in a.shares.items())
-        rows.append([f"split: {shares}", a.chip.id, a.status, str(a.date or ""), _count(a.total),
-                     "assumption" if a.assumption else "", ", ".join(x.key for x in a.sources)])
+        shares = " / ".join(f"{k} {v:.0%}" for k, v in a.shares.items())
+        rows.append([f"joint split ({len(a.shares)} companies)", a.chip.id, a.status, str(a.date or ""),
+                     _count(a.total), "assumption" if a.assumption else "", ", ".join(x.key for x in a.sources)])
+        rows.append([f"  {shares}", "", "", "", "", "", ""])
     out = render_rows(["company", "chip", "status", "date", "count", "", "sources"], rows, fmt,
                       title=f"{s.name}: {s.title} (as of {s.as_of}; {s.path})")
     if fmt in ("table", "markdown"):
@@ -294,7 +297,7 @@ def models_list(presets: list[Any], fmt: str) -> str:
         return dumps([{"id": p.id, "name": p.name, "architecture": p.architecture, "params": p.n_params,
                        "active_params": p.n_active, "tokens": p.n_tokens, "training_flop": p.published_flop}
                       for p in presets])
-    rows = [[p.id, p.name, p.architecture, fmt_number(p.n_params), fmt_number(p.n_active), fmt_number(p.n_tokens),
+    rows = [[p.id, p.name, p.architecture, fmt_count(p.n_params), fmt_count(p.n_active), fmt_count(p.n_tokens),
              fmt_number(None if p.published_flop is None else p.published_flop.m_as("FLOP"))] for p in presets]
     return render_rows(["id", "name", "architecture", "params", "active params", "tokens", "published FLOP"],
                        rows, fmt, title="Model presets (`computecap models show ID` for sources)")
@@ -307,7 +310,8 @@ def model_show(p: Any, fmt: str) -> str:
         return dumps({"id": p.id, "name": p.name, "aliases": list(p.aliases), "architecture": p.architecture,
                       **{k: (v.as_dict() if v else None) for k, v in fields.items()}, "shape": dict(p.shape),
                       "note": p.note, "file": p.path, "sources": [s.as_dict() for s in p.sources.values()]})
-    rows = [[k, fmt_number(float(v.central.magnitude)), f"{v.central.units:~P}", ", ".join(s.key for s in v.sources)]
+    rows = [[k, fmt_count(float(v.central.magnitude)) if v.central.dimensionless else
+             fmt_number(float(v.central.magnitude)), f"{v.central.units:~P}", ", ".join(s.key for s in v.sources)]
             for k, v in fields.items() if v]
     rows += [[k, str(v), "", ""] for k, v in p.shape.items()]
     out = render_rows(["field", "value", "unit", "source"], rows, fmt, title=f"{p.name} ({p.id}; {p.path})")

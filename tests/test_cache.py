@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from computecap.catalog import Catalog
 from computecap.cache import ParsedCache, cache_dir
+from computecap.catalog import Catalog
 from computecap.errors import SpecValidationError
 from tests.conftest import CHIP
 

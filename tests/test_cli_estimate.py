@@ -76,3 +76,27 @@ def test_unreadable_scenario_file(runner: CliRunner, tmp_path: Path) -> None:
     f.write_bytes(b"\xff\xfe not toml")
     res = runner.invoke(cli, ["estimate", "--scenario", str(f)])
     assert res.exit_code == 1 and "s.toml: " in res.output and res.output.count("\n") == 1
+
+
+def _units(obj: object) -> list[str]:
+    if isinstance(obj, dict):
+        own = [obj["unit"]] if isinstance(obj.get("unit"), str) and "value" in obj else []
+        return own + [u for v in obj.values() for u in _units(v)]
+    if isinstance(obj, list):
+        return [u for v in obj for u in _units(v)]
+    return []
+
+
+@pytest.mark.parametrize("args", [
+    ["estimate", "--samples", "300", "--format", "json"],
+    ["chips", "show", "B200", "--format", "json"],
+    ["chips", "compare", "H20", "H200", "--format", "json"],
+    ["train", "--model", "llama-3.1-8b", "--chip", "H100", "--count", "64", "--samples", "300", "--format", "json"],
+    ["serve", "--model", "llama-3.1-8b", "--chip", "H20", "--samples", "300", "--format", "json"],
+])
+def test_every_json_unit_parses(runner: CliRunner, args: list[str]) -> None:
+    units = _units(json.loads(runner.invoke(cli, args).output))
+    assert len(units) > 5
+    for u in units:
+        Q_(1, u)  # DESIGN.md: the unit string parses with computecap.units
+    assert "US_dollar" not in units

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from click.testing import CliRunner
 import pytest
+from click.testing import CliRunner
 
 import computecap
 from computecap.errors import InputError

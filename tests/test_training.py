@@ -8,8 +8,17 @@ import pytest
 
 import computecap
 from computecap.errors import InputError
-from computecap.training import (Workload, attention_flop, company_cluster, fixed_cluster, parse_count,
-                                 parse_fraction, training_flop_6nd, training_run, workload_flop)
+from computecap.training import (
+    Workload,
+    attention_flop,
+    company_cluster,
+    fixed_cluster,
+    parse_count,
+    parse_fraction,
+    training_flop_6nd,
+    training_run,
+    workload_flop,
+)
 from computecap.uncertainty import Distribution
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from computecap.catalog.chips import Chip
 from computecap.catalog.files import not_found
-from computecap.catalog.values import Source, fail, parse_count, parse_sources, resolve_sources
+from computecap.catalog.values import Source, fail, parse_count, parse_sources, resolve_sources, table_list
 from computecap.errors import ComputecapError
 from computecap.uncertainty import Distribution
 
@@ -142,7 +142,7 @@ def parse_scenario(raw: dict[str, Any], path: str, chip_lookup: Callable[[str], 
         return raw_name
 
     holdings = []
-    for i, h in enumerate(raw.get("holdings", [])):
+    for i, h in enumerate(table_list(raw, "holdings", path)):
         where = f"holdings[{i}]"
         if not isinstance(h, dict):
             raise fail(path, where, "expected a [[holdings]] table")
@@ -158,7 +158,7 @@ def parse_scenario(raw: dict[str, Any], path: str, chip_lookup: Callable[[str], 
             assumption=_text(h, "assumption"), note=_text(h, "note")))
 
     allocations = []
-    for i, a in enumerate(raw.get("allocations", [])):
+    for i, a in enumerate(table_list(raw, "allocations", path)):
         where = f"allocations[{i}]"
         if not isinstance(a, dict):
             raise fail(path, where, "expected an [[allocations]] table")

@@ -89,6 +89,14 @@ def fail(path: str, fieldname: str, message: str) -> SpecValidationError:
     return SpecValidationError(f"{prefix}: {message}")
 
 
+def table_list(raw: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    """``[[key]]`` entries of a file: a list of tables (absent = empty)."""
+    items = raw.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise fail(path, key, f"expected [[{key}]] tables")
+    return items
+
+
 def parse_sources(raw: Any, path: str) -> dict[str, Source]:
     """Read the ``[sources.<key>]`` tables of a file."""
     if raw is None:
