@@ -386,13 +386,16 @@ PRECISION = click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"])
 @click.option("--goodput", default=None, help="Productive share of billed time: X or LOW..HIGH [default: calibrated].")
 @click.option("--attention", is_flag=True, help="Add the attention term 12 x layers x d_model x seq_len x D.")
 @click.option("--recompute", is_flag=True, help="Full activation recompute: count hardware FLOP (8ND).")
+@click.option("--chip-hour-price", default=None, metavar="PRICE",
+              help="Cost at a rental rate, e.g. '2.5 USD/h' [default: amortised capital cost].")
 @sampling_options
 @click.option("--explain", is_flag=True, help="Print every formula, input and source.")
 @output_options
 def train(model: str | None, params: str | None, active_params: str | None, tokens: str | None, chip: str | None,
           count: str | None, scenario: str | None, company: str | None, cluster_size: str | None,
           include: tuple[str, ...], precision: str, mfu: str | None, goodput: str | None, attention: bool,
-          recompute: bool, samples: int, seed: int, explain: bool, fmt: str, output: str | None) -> None:
+          recompute: bool, chip_hour_price: str | None, samples: int, seed: int, explain: bool, fmt: str,
+          output: str | None) -> None:
     """How long, how many chip-hours, how much energy and money to train a model.
 
     \b
@@ -402,11 +405,14 @@ def train(model: str | None, params: str | None, active_params: str | None, toke
     """
     from computecap import views
     from computecap.training import parse_fraction, training_run
+    from computecap.units import parse_quantity
     w = _workload(model, params, active_params, tokens)
     cl = _cluster(chip, count, scenario, company, cluster_size, include, precision)
     result = training_run(w, cl, precision=precision, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
                           goodput=parse_fraction(goodput, "--goodput") if goodput else None, attention=attention,
-                          recompute=recompute, samples=samples, seed=seed)
+                          recompute=recompute, samples=samples, seed=seed,
+                          chip_hour_price=parse_quantity(chip_hour_price, "USD/h", "--chip-hour-price")
+                          if chip_hour_price else None)
     text = views.train_table(result, fmt)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)

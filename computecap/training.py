@@ -27,7 +27,7 @@ from computecap.catalog.scenarios import STATUSES
 from computecap.errors import InputError
 from computecap.fleet import DEFAULT_INCLUDE, Assumption, expand_lines, sample_counts
 from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
-from computecap.units import Q_
+from computecap.units import Q_, check
 
 #: Bytes per parameter for mixed-precision training with Adam: 16-bit weights (2) and
 #: gradients (2), fp32 master weights (4) and two fp32 moments (8) (Rajbhandari et al. 2020,
@@ -264,6 +264,7 @@ class TrainingResult:
     assumptions: tuple[Assumption, ...]
     samples: int
     seed: int
+    hourly_price: float | None = None  # [USD/h] when cost is a rental rate, else amortised capital
 
     def as_dict(self) -> dict[str, Any]:
         from computecap import __version__
@@ -274,6 +275,7 @@ class TrainingResult:
                 "chip": self.cluster.chip.id, "cluster": self.cluster.description, "chips": self.chips,
                 "precision": self.precision, "training_flop": self.training_flop, "formula": self.formula,
                 "duration": self.duration, "chip_hours": self.chip_hours, "energy": self.energy, "cost": self.cost,
+                "cost_basis": "rental" if self.hourly_price else "amortised capital",
                 "runs_per_year": self.runs_per_year, "memory": self.memory.as_dict(),
                 "assumptions": [a.as_dict() for a in self.assumptions], "samples": self.samples, "seed": self.seed,
                 "computecap_version": __version__}
@@ -281,8 +283,13 @@ class TrainingResult:
 
 def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16", mfu: Distribution | None = None,
                  goodput: Distribution | None = None, attention: bool = False, recompute: bool = False,
-                 samples: int = 20_000, seed: int = 0, catalog: Catalog | None = None) -> TrainingResult:
-    """Time, chip-hours, energy and cost of training ``workload`` on ``cluster``, with p5/p50/p95."""
+                 chip_hour_price: pint.Quantity[Any] | None = None, samples: int = 20_000, seed: int = 0,
+                 catalog: Catalog | None = None) -> TrainingResult:
+    """Time, chip-hours, energy and cost of training ``workload`` on ``cluster``, with p5/p50/p95.
+
+    Cost is amortised capital (unit price over the depreciation life) unless
+    ``chip_hour_price`` [USD/h] is given, e.g. a cloud rental rate.
+    """
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
         raise InputError(f"samples: expected a positive integer, got {samples!r}")
     cat = catalog or default_catalog()
@@ -300,6 +307,9 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
     tdp_d = None if tdp is None else tdp.distribution("W")
     price_d = None if price is None else price.distribution("USD")
     over_d, pue_d, life_d = (d[k].distribution for k in ("server_overhead", "pue", "amortisation_years"))
+    hourly = None if chip_hour_price is None else float(check(chip_hour_price, "USD/h", "chip_hour_price").m_as("USD/h"))
+    if hourly is not None and not (math.isfinite(hourly) and hourly > 0):
+        raise InputError(f"--chip-hour-price: expected a positive price per chip-hour, got {chip_hour_price}")
 
     summ = Summariser()
     for size, child in zip(chunk_sizes(samples), np.random.SeedSequence(seed).spawn(len(chunk_sizes(samples)))):
@@ -313,8 +323,11 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
         watts = (tdp_d.sample(rng.random(size)) if tdp_d else np.full(size, np.nan)) * \
             over_d.sample(rng.random(size)) * pue_d.sample(rng.random(size))
         energy_mwh = chip_h * watts / 1e6
-        cost = chip_h * (price_d.sample(rng.random(size)) if price_d else np.full(size, np.nan)) / \
-            (life_d.sample(rng.random(size)) * _YEAR_H)
+        if hourly is not None:
+            cost = chip_h * hourly
+        else:
+            cost = chip_h * (price_d.sample(rng.random(size)) if price_d else np.full(size, np.nan)) / \
+                (life_d.sample(rng.random(size)) * _YEAR_H)
         summ.add(np.vstack([n, hours / 24.0, chip_h, energy_mwh, cost, _YEAR_H / hours]))
     st = summ.result()
     u = [Uncertain.from_stats(st[:, i], unit)
@@ -326,14 +339,15 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
                         "not computed: a FLOP-only preset has no parameter count")
     else:
         mem = memory_fit(workload.params, chip, u[0].p5, available)
-    assumptions = _assumptions(workload, cluster, precision, peak_v, formula, flop_q, mfu, goodput, d, tdp_d, price_d)
+    assumptions = _assumptions(workload, cluster, precision, peak_v, formula, flop_q, mfu, goodput, d, tdp_d,
+                               price_d, hourly)
     return TrainingResult(workload, cluster, precision, flop_q, formula, u[0], u[1], u[2], u[3], u[4], u[5], mem,
-                          assumptions, samples, seed)
+                          assumptions, samples, seed, hourly)
 
 
 def _assumptions(w: Workload, cluster: Cluster, precision: str, peak_v: Any, formula: str, flop: pint.Quantity[Any],
                  mfu: Distribution | None, goodput: Distribution | None, d: Any, tdp_d: Any,
-                 price_d: Any) -> tuple[Assumption, ...]:
+                 price_d: Any, hourly: float | None) -> tuple[Assumption, ...]:
     out = []
     if w.preset is not None:
         p = w.preset
@@ -363,12 +377,14 @@ def _assumptions(w: Workload, cluster: Cluster, precision: str, peak_v: Any, for
         out.append(Assumption("MFU at 8-bit and below", "the MFU default is calibrated on 16-bit runs",
                               note="DeepSeek-V3's FP8 run reached 0.17 of the H800 FP8 peak (0.35 of BF16): "
                                    "results at fp8 with the default MFU are optimistic"))
-    for name in ("server_overhead", "pue", "amortisation_years"):
+    for name in ("server_overhead", "pue") + (("amortisation_years",) if hourly is None else ()):
         dd = d[name]
         out.append(Assumption(name, dd.distribution.describe(), dd.formula, dd.value.sources, dd.value.note))
+    if hourly is not None:
+        out.append(Assumption("cost basis", f"{hourly:g} USD per chip-hour (given)", "cost = chip-hours x price per hour"))
     if tdp_d is None:
         out.append(Assumption("energy", f"not computed: {cluster.chip.id} publishes no TDP"))
-    if price_d is None:
+    if price_d is None and hourly is None:
         out.append(Assumption("cost", f"not computed: {cluster.chip.id} publishes no unit price"))
     return tuple(out)
 

@@ -38,6 +38,7 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "J": ("[mass] * [length] ** 2 / [time] ** 2", "MWh"),
     "area": ("[length] ** 2", "mm**2"),
     "USD": ("[currency]", "USD"),
+    "USD/h": ("[currency] / [time]", "USD/h"),
     "time": ("[time]", "day"),
     "dimensionless": ("", ""),
 }
@@ -91,6 +92,9 @@ def check(q: Any, expected: str, where: str) -> pint.Quantity[Any]:
         raise UnitsError(f"{where}: expected {expected}, got {describe_unit(q)}")
     ok = q.check(dim) if dim else q.dimensionless
     if not ok:
+        if q.dimensionless:
+            example = DIMENSIONS[expected][1]
+            raise UnitsError(f"{where}: missing unit: expected {expected} (e.g. \"{q.magnitude:g} {example}\")")
         raise UnitsError(f"{where}: expected {expected}, got {q.units:~P} ({describe_unit(q)})")
     return q
 

@@ -333,7 +333,8 @@ def train_table(r: Any, fmt: str) -> str:
         ["wall-clock duration", fmt_uncertain(r.duration), "days", "FLOP / (chips x peak x MFU x goodput)"],
         ["chip-hours", fmt_uncertain(r.chip_hours, 1e-6), "million h", "billed: includes time lost to failures"],
         ["energy", fmt_uncertain(r.energy, 1e-3), "GWh", "chips x TDP x server overhead x PUE x duration"],
-        ["cost (amortised capital)", fmt_uncertain(r.cost, 1e-6), "million USD",
+        ["cost (" + ("rental" if r.hourly_price else "amortised capital") + ")", fmt_uncertain(r.cost, 1e-6),
+         "million USD", "chip-hours x price per chip-hour" if r.hourly_price else
          "chip-hours x unit price / (amortisation years x 8,766 h)"],
         ["runs per year", fmt_uncertain(r.runs_per_year), "", "back to back on this cluster"],
         ["memory: training state", fmt_number(m.required.m_as("GB")), "GB",

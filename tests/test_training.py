@@ -105,3 +105,20 @@ def test_percent_and_interval_fractions() -> None:
     assert parse_fraction("40%", "--mfu").central == pytest.approx(0.4)
     d = parse_fraction("0.3..0.5", "--mfu")
     assert (d.low, d.high, d.dist) == (0.3, 0.5, "lognormal")
+
+
+def test_rental_cost_is_chip_hours_times_rate() -> None:
+    from computecap.units import Q_
+    r = training_run(Workload.from_numbers(1e10, 1e12), fixed_cluster(computecap.chip("H100"), 64),
+                     mfu=Distribution.point(0.4), goodput=Distribution.point(1.0), chip_hour_price=Q_(2.5, "USD/h"),
+                     samples=500)
+    assert r.cost.p50 == pytest.approx(r.chip_hours.p50 * 2.5, rel=1e-9)
+    assert any(a.name == "cost basis" for a in r.assumptions)
+
+
+def test_rental_price_needs_a_rate_unit() -> None:
+    from computecap.errors import UnitsError
+    from computecap.units import Q_
+    with pytest.raises(UnitsError, match="chip_hour_price: expected USD/h"):
+        training_run(Workload.from_numbers(1e10, 1e12), fixed_cluster(computecap.chip("H100"), 8),
+                     chip_hour_price=Q_(2.5, "USD"), samples=100)
