@@ -84,6 +84,8 @@ class GroupEstimate:
     status: str = ""
     chip: str = ""
     breakdown: tuple[GroupEstimate, ...] = ()
+    #: metric -> chip ids left out of it for lack of data (no price for capex, no TDP for power)
+    excludes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Uncertain:
         metrics: dict[str, Uncertain] = self.__dict__.get("metrics", {})
@@ -299,10 +301,19 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     def unc(block: np.ndarray, g: int, s: int, unit: str) -> Uncertain:
         return Uncertain.from_stats(block[:, g, s], unit)
 
+    def gaps(rows_of: tuple[GroupEstimate, ...]) -> dict[str, tuple[str, ...]]:
+        held = list(dict.fromkeys(r.chip for r in rows_of))
+        out = {metric: tuple(c for c in held if chip_by_id[c].get(spec) is None)
+               for metric, spec in (("capex", "price"), ("power", "tdp"), ("energy_per_year", "tdp"))}
+        return {k: v for k, v in out.items() if v}
+
     def group(g: int, name: str, breakdown: tuple[GroupEstimate, ...]) -> GroupEstimate:
         vals = [unc(company_stats, g, s, units[s]) for s in range(n_company)]
         return GroupEstimate(name, dict(zip(metric_names, vals[:len(metric_names)])),
-                             dict(zip(precs, vals[len(metric_names):])), breakdown=breakdown)
+                             dict(zip(precs, vals[len(metric_names):])), breakdown=breakdown,
+                             excludes=gaps(breakdown))
+
+    chip_by_id = {c.id: c for c in chips}
 
     rows = [GroupEstimate(k[0], {"chips": unc(row_stats, i, 0, ""), "h100e": unc(row_stats, i, 2, "")},
                           {precision: unc(row_stats, i, 1, "FLOP/s")}, k[1], k[2])

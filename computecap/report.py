@@ -111,7 +111,7 @@ def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,
     return "\n".join(out) + "\n"
 
 
-_NUMERIC = re.compile(r"^(n/p|[-+]?[\d,.]+(e[-+]?\d+)?[%KMBT]?( \[[^\]]*\])?( \([\d.e+-]+x\))?)$")
+_NUMERIC = re.compile(r"^(n/p|[-+]?[\d,.]+(e[-+]?\d+)?[%KMBT]?( \[[^\]]*\])?( \([\d.e+-]+x\))?( \+)?)$")
 
 
 def _numeric(cell: str) -> bool:

@@ -180,6 +180,8 @@ def estimate_json(result: Any) -> dict[str, Any]:
     def group(g: Any) -> dict[str, Any]:
         d = {"company": g.name, "peak": {p: u.as_dict() for p, u in g.peak.items()},
              **{k: v.as_dict() for k, v in g.metrics.items()}}
+        for metric, chip_ids in g.excludes.items():
+            d[metric]["excludes"] = list(chip_ids)  # no published price / TDP: a lower bound
         d["holdings"] = [{"status": b.status, "chip": b.chip, "chips": b.metrics["chips"].as_dict(),
                           "peak": {result.precision: b.peak[result.precision].as_dict()},
                           "h100e": b.metrics["h100e"].as_dict()} for b in g.breakdown]
@@ -216,15 +218,20 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
              + (f", as of {result.as_of}" if result.as_of else "")
              + f"; p50 [p5-p95] over {result.samples:,} samples, seed {result.seed}")
     out = render_rows(headers, rows, fmt, title=title)
+    gaps = sorted({c for g in groups for ids in g.excludes.values() for c in ids})
     if fmt == "table":
         out += ("effective = peak x utilisation; H100e basis: " + result.h100e_basis
                 + "; power = TDP x server overhead x PUE. `--explain` shows every formula, input and source.\n")
+    if gaps and fmt in ("table", "markdown"):
+        out += (f"+ a lower bound: leaves out {', '.join(gaps)} (no published price or TDP; see "
+                "`computecap chips show`).\n")
     return out
 
 
 def _cell(group: Any, key: str, precision: str, factor: float) -> str:
     from computecap.report import fmt_uncertain
-    return fmt_uncertain(_estimate_cell(group, key, precision), factor)
+    text = fmt_uncertain(_estimate_cell(group, key, precision), factor)
+    return text + " +" if key in getattr(group, "excludes", {}) else text
 
 
 def explain(assumptions: Any) -> str:

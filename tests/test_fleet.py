@@ -189,3 +189,12 @@ def test_default_scenario_first_batch_is_about_400k() -> None:
     assert {c.name for c in r.companies} == {"ByteDance", "Alibaba", "Tencent"}
     assert 400_000 <= h200.p5 and h200.p95 <= 450_000
     assert r.total.h100e.p50 == pytest.approx(h200.p50, rel=1e-9)  # H200 = H100 in dense BF16
+
+
+def test_chips_without_price_are_named_as_left_out_of_capex() -> None:
+    r = computecap.estimate("us-frontier-2025", include=("all",), samples=500, companies=["xAI"])
+    xai = r.company("xAI")
+    assert "b200-gb200" in xai.excludes["capex"]  # GB200 publishes no unit price
+    assert "capex" not in r.company("xAI").breakdown[0].excludes  # rows carry no metric gaps
+    china = computecap.estimate(samples=500)
+    assert china.total.excludes == {"capex": ("a800",)}  # only PCIe A800 prices are public; all have a TDP
