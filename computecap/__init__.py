@@ -6,12 +6,18 @@ Public API (all quantities are pint Quantities from ``computecap.units.ureg``)::
     h200 = computecap.chip("H200")          # a frozen Chip
     h200.peak("bf16")                       # 989.5 TFLOP/s (dense)
     computecap.estimate("china-h200-2026", samples=20_000, seed=0)
+    run = computecap.training_run(computecap.Workload.from_numbers(405e9, 15.6e12),
+                                  computecap.fixed_cluster(computecap.chip("H100"), 16_384))
+
+Training, serving, export-control and roofline functions are importable from here too;
+their modules load on first use, so ``import computecap`` stays cheap.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from computecap.catalog import Catalog, Chip, ModelPreset, RuleSet, Scenario, default_catalog, set_spec_dirs
@@ -28,6 +34,21 @@ from computecap.units import Q_, ureg
 if TYPE_CHECKING:
     from computecap.fleet import EstimateResult
 
+#: Names re-exported from modules that are imported only when first used.
+_LAZY = {
+    "Workload": "computecap.training", "fixed_cluster": "computecap.training",
+    "company_cluster": "computecap.training", "training_run": "computecap.training",
+    "serve": "computecap.inference", "classify": "computecap.controls", "tpp": "computecap.controls",
+    "performance_density": "computecap.controls", "compare": "computecap.comparison",
+    "attainable": "computecap.roofline", "ridge_point": "computecap.roofline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'computecap' has no attribute {name!r}")
+
 __all__ = [
     "Q_",
     "Catalog",
@@ -41,18 +62,30 @@ __all__ = [
     "SpecNotFoundError",
     "SpecValidationError",
     "UnitsError",
+    # imported on first use (see _LAZY)
+    "Workload",
     "__version__",
+    "attainable",
     "chip",
     "chips",
+    "classify",
+    "company_cluster",
+    "compare",
     "default_catalog",
     "estimate",
+    "fixed_cluster",
     "load_scenario",
     "model_preset",
     "model_presets",
+    "performance_density",
+    "ridge_point",
     "rule_set",
     "rule_sets",
     "scenarios",
+    "serve",
     "set_spec_dirs",
+    "tpp",
+    "training_run",
     "ureg",
 ]
 

@@ -122,3 +122,12 @@ def test_rental_price_needs_a_rate_unit() -> None:
     with pytest.raises(UnitsError, match="chip_hour_price: expected USD/h"):
         training_run(Workload.from_numbers(1e10, 1e12), fixed_cluster(computecap.chip("H100"), 8),
                      chip_hour_price=Q_(2.5, "USD"), samples=100)
+
+
+def test_training_api_is_reachable_from_the_package() -> None:
+    run = computecap.training_run(computecap.Workload.from_numbers(8e9, 15e12),
+                                  computecap.fixed_cluster(computecap.chip("H100"), 1024), samples=200)
+    assert run.training_flop.m_as("FLOP") == pytest.approx(6 * 8e9 * 15e12)
+    assert callable(computecap.serve) and callable(computecap.classify)
+    with pytest.raises(AttributeError):
+        computecap.no_such_thing  # noqa: B018
