@@ -433,10 +433,11 @@ def train(model: str | None, params: str | None, active_params: str | None, toke
 @click.option("--efficiency", type=float, default=1.0, show_default=True,
               help="Fraction of roofline reached (1 = upper bound).")
 @sampling_options
+@click.option("--explain", is_flag=True, help="Print every formula, input and source.")
 @output_options
 def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str | None, company: str | None,
           include: tuple[str, ...], batch: int, context: int, precision: str, efficiency: float, samples: int,
-          seed: int, fmt: str, output: str | None) -> None:
+          seed: int, explain: bool, fmt: str, output: str | None) -> None:
     """Prefill and decode tokens per second per chip (roofline), memory fit, fleet tokens per day.
 
     \b
@@ -458,7 +459,10 @@ def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str |
         clusters = [_cluster(c, count, None, None, None, include, precision) for c in chips]
     results = [run(preset, cl, precision=precision, batch=batch, context=context, efficiency=efficiency,
                    samples=samples, seed=seed) for cl in clusters]
-    emit(views.serve_table(results, fmt), output)
+    text = views.serve_table(results, fmt)
+    if explain and fmt in ("table", "markdown"):
+        text += "".join(views.explain(r.assumptions) for r in results)
+    emit(text, output)
 
 
 # ---------------------------------------------------------------------------- controls

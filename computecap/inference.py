@@ -22,6 +22,7 @@ import pint
 
 from computecap.catalog import Chip, ModelPreset
 from computecap.errors import InputError
+from computecap.fleet import Assumption
 from computecap.training import Cluster
 from computecap.uncertainty import Summariser, Uncertain, chunk_sizes
 from computecap.units import Q_
@@ -73,6 +74,7 @@ class ServingResult:
     fleet_chips: Uncertain
     fleet_tokens_per_day: Uncertain
     cluster: str
+    assumptions: tuple[Assumption, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": self.model, "chip": self.chip.id, "precision": self.precision, "batch": self.batch,
@@ -83,7 +85,8 @@ class ServingResult:
                 "decode_tokens_per_second_per_chip": self.decode_per_chip, "decode_bound": self.decode_bound,
                 "prefill_tokens_per_second_per_chip": self.prefill_per_chip, "prefill_bound": self.prefill_bound,
                 "efficiency": self.efficiency, "fleet_chips": self.fleet_chips,
-                "fleet_tokens_per_day": self.fleet_tokens_per_day, "cluster": self.cluster}
+                "fleet_tokens_per_day": self.fleet_tokens_per_day, "cluster": self.cluster,
+                "assumptions": [a.as_dict() for a in self.assumptions]}
 
 
 def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", batch: int = 32, context: int = 4096,
@@ -122,9 +125,35 @@ def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", bat
         n = cluster.sample(np.random.default_rng(child), size)
         summ.add(np.vstack([n, n * decode * 86400.0]))
     st = summ.result()
+    srcs = tuple(dict.fromkeys(src for v in (preset.params, preset.active_params) if v for src in v.sources))
+    spec_srcs = tuple(dict.fromkeys(src for v in (chip.peaks[precision], chip.specs["memory_bandwidth"],
+                                                  chip.specs["memory"]) for src in v.sources))
+    kv_tok = kv_bytes_per_token(preset, bpv)
+    assumptions = (
+        Assumption("model", f"{preset.name}: {n_total:.4g} parameters, {n_active:.4g} active per token",
+                   sources=srcs, note=preset.path),
+        Assumption("chip", f"{chip.id}: {chip.peak(precision).to('TFLOP/s'):~.5gP} dense {precision}, "
+                   f"{chip.require('memory_bandwidth'):~P}, {chip.require('memory'):~P}", sources=spec_srcs,
+                   note=chip.path),
+        Assumption("bytes per value", f"{bpv:g} B ({precision} weights and KV cache)"),
+        Assumption("KV cache per token", f"{kv_tok.to('kB'):~.4gP}",
+                   "layers x kv_cache_dim x bytes (MLA)" if "kv_cache_dim" in preset.shape else
+                   "2 x layers x kv_heads x head_dim x bytes"),
+        Assumption("replica", f"{replica} chip(s)", "ceil((weights + batch x context x KV per token) / HBM per chip)",
+                   note="runtime buffers and activations not counted"),
+        Assumption("decode step", f"max({t_c * 1e3:.3g} ms compute, {t_m * 1e3:.3g} ms memory)",
+                   "max(batch x (2 N_active + 4 layers x context x d_attn) / (replica x peak), "
+                   "(N_active x bytes + KV) / (replica x bandwidth))",
+                   note="MoE: only active weights are read per step (a lower bound on traffic at large batch)"),
+        Assumption("prefill", f"max({p_c * 1e3:.3g} ms compute, {p_m * 1e3:.3g} ms memory) per batch of prompts",
+                   "2 N_active x tokens + 2 x layers x context^2 x d_attn x batch FLOP; weights + KV bytes"),
+        Assumption("efficiency", f"{efficiency:g}", "peak and bandwidth x efficiency",
+                   note="1 = roofline upper bound: no kernel, scheduling or communication losses"),
+        *cluster.assumptions,
+    )
     return ServingResult(preset.id, chip, precision, batch, context, replica, Q_(weights, "B").to("GB"),
                          Q_(kv, "B").to("GB"), Q_(replica * mem, "B").to("GB"), Q_(decode, "1/s"),
                          "compute" if t_c >= t_m else "memory bandwidth", Q_(prefill, "1/s"),
                          "compute" if p_c >= p_m else "memory bandwidth", efficiency,
                          Uncertain.from_stats(st[:, 0], ""),
-                         Uncertain.from_stats(st[:, 1], ""), cluster.description)
+                         Uncertain.from_stats(st[:, 1], ""), cluster.description, assumptions)

@@ -79,3 +79,10 @@ def test_bad_input_is_one_line(runner: CliRunner, args: list[str], code: int, me
     res = runner.invoke(cli, args)
     assert res.exit_code == code, res.output
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_serve_explain_shows_the_roofline_terms(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["serve", "--model", "deepseek-v3", "--chip", "H20", "--precision", "fp8", "--explain"])
+    assert res.exit_code == 0, res.output
+    assert "layers x kv_cache_dim x bytes (MLA)" in res.output and "296 TFLOP/s dense fp8" in res.output
+    assert "source: " in res.output and "decode step: max(" in res.output
