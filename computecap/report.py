@@ -22,8 +22,6 @@ import pint
 from computecap.errors import OutputError
 from computecap.uncertainty import Uncertain
 
-FORMATS = ("table", "json", "csv", "markdown")
-
 
 def quantity_json(q: pint.Quantity[Any] | None) -> dict[str, Any] | None:
     """``{"value": 9.895e14, "unit": "FLOP / s"}``; None stays None."""

@@ -124,9 +124,6 @@ class Uncertain:
         """The median as a Quantity."""
         return Q_(self.p50, self.unit)
 
-    def quantity(self, which: str) -> pint.Quantity[Any]:
-        return Q_(getattr(self, which), self.unit)
-
     def to(self, unit: str) -> Uncertain:
         f = Q_(1.0, self.unit).m_as(unit)
         return Uncertain(self.p5 * f, self.p50 * f, self.p95 * f, self.mean * f, unit)

@@ -32,7 +32,10 @@ def sourced_json(value: SourcedValue, unit: str) -> dict[str, Any]:
 
 
 def classification_json(c: Classification) -> dict[str, Any]:
-    return {"rule": c.rule_set.id, "citation": c.rule_set.citation, "class": c.name, "effect": c.effect,
+    r = c.rule_set
+    return {"rule": r.id, "citation": r.citation, "effective": r.effective or None, "until": r.until or None,
+            "applies_to": r.applies_to or None, "sources": [s.as_dict() for s in r.all_sources.values()],
+            "class": c.name, "effect": c.effect,
             "nearest": None if c.nearest is None else c.nearest.describe(),
             "margins": [{"condition": m.condition.describe(), "holds": m.holds, "relative": m.relative}
                         for m in c.margins]}

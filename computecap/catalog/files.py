@@ -12,7 +12,6 @@ from typing import Any
 
 from computecap.errors import SpecNotFoundError, SpecValidationError
 
-KINDS = ("chips", "scenarios", "models", "rules", "calibration")
 ENV_VAR = "COMPUTECAP_SPECS"
 
 
