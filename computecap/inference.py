@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pint
 
+from computecap import __version__
 from computecap.catalog import Chip, ModelPreset
 from computecap.errors import InputError
 from computecap.fleet import Assumption
@@ -86,7 +87,7 @@ class ServingResult:
                 "prefill_tokens_per_second_per_chip": self.prefill_per_chip, "prefill_bound": self.prefill_bound,
                 "efficiency": self.efficiency, "fleet_chips": self.fleet_chips,
                 "fleet_tokens_per_day": self.fleet_tokens_per_day, "cluster": self.cluster,
-                "assumptions": [a.as_dict() for a in self.assumptions]}
+                "assumptions": [a.as_dict() for a in self.assumptions], "computecap_version": __version__}
 
 
 def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", batch: int = 32, context: int = 4096,
