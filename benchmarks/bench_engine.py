@@ -63,7 +63,7 @@ def handwritten(scen, samples: int, seed: int) -> np.ndarray:  # type: ignore[no
             counts[idx] = rng.dirichlet(shares * conc, size).T * tot
         counts = counts[keep]
 
-        def draw(specs, u=None):  # type: ignore[no-untyped-def]
+        def draw(specs, u=None, rng=rng, size=size, counts=counts):  # type: ignore[no-untyped-def]
             u = rng.random((len(chips), size)) if u is None else u
             out = np.zeros((len(chips), size))
             for i, v in enumerate(specs):

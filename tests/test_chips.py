@@ -74,6 +74,6 @@ def test_overlay_applies_only_to_3a090_items() -> None:
 
 def test_h20_margin_to_2400_is_minus_1_3_percent() -> None:
     c = classify(computecap.chip("H20"), computecap.rule_set("bis-2023-3a090"))
-    m = [m for m in c.margins if m.condition.metric == "tpp" and m.condition.threshold == 2400][0]
+    m = next(m for m in c.margins if m.condition.metric == "tpp" and m.condition.threshold == 2400)
     assert m.relative == pytest.approx((2368 - 2400) / 2400, rel=1e-9)
     assert m.holds is False

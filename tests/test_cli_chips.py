@@ -40,7 +40,7 @@ def test_compare_baseline_ratios(runner: CliRunner) -> None:
     code, out = run(runner, "chips", "compare", "H20", "H200", "--baseline", "H20", "--format", "json")
     assert code == 0
     rows = json.loads(out)
-    h200 = [r for r in rows if r["chip"] == "h200-sxm"][0]
+    h200 = next(r for r in rows if r["chip"] == "h200-sxm")
     assert h200["peak_bf16"]["ratio"] == pytest.approx(6.69, abs=0.01)
     assert h200["memory_bandwidth"]["ratio"] == pytest.approx(1.2, abs=1e-9)
     code, table = run(runner, "chips", "compare", "H20", "H200", "--baseline", "H20")

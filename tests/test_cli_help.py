@@ -48,5 +48,5 @@ def test_command_is_in_readme(path: tuple[str, ...]) -> None:
 def test_python_dash_m_works() -> None:
     import subprocess
     import sys
-    res = subprocess.run([sys.executable, "-m", "computecap", "--version"], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "computecap", "--version"], capture_output=True, text=True, check=False)
     assert res.returncode == 0 and "computecap" in res.stdout

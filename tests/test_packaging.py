@@ -26,6 +26,6 @@ def test_installed_package_runs_from_another_directory(tmp_path: Path) -> None:
     code = ("import computecap\n"
             "r = computecap.estimate(samples=200)\n"
             "print(computecap.chip('H200').tpp.m_as(''), len(r.companies), computecap.model_preset('gpt-4-scale').id)\n")
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["15832.0", "3", "gpt-4-scale"]

@@ -97,7 +97,7 @@ def test_results_do_not_depend_on_input_units(tflops: float, gb: float, tbs: flo
        tokens=st.floats(min_value=1e6, max_value=1e15))
 def test_more_chips_train_faster_and_chip_hours_do_not_depend_on_count(n: int, params: float, tokens: float) -> None:
     w = Workload.from_numbers(params, tokens)
-    fixed = dict(mfu=Distribution.point(0.4), goodput=Distribution.point(0.9), samples=200, seed=0)
+    fixed = {"mfu": Distribution.point(0.4), "goodput": Distribution.point(0.9), "samples": 200, "seed": 0}
     one = training_run(w, fixed_cluster(computecap.chip("H100"), n), **fixed)  # type: ignore[arg-type]
     two = training_run(w, fixed_cluster(computecap.chip("H100"), 2 * n), **fixed)  # type: ignore[arg-type]
     assert two.duration.p50 == pytest.approx(one.duration.p50 / 2, rel=1e-9)
