@@ -29,7 +29,7 @@ from computecap.catalog.scenarios import STATUSES
 from computecap.catalog.values import Source, SourcedValue
 from computecap.controls import TPP_BIT_LENGTH
 from computecap.errors import InputError
-from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
+from computecap.uncertainty import Distribution, Summariser, Uncertain, check_sampling, chunk_sizes
 
 H100E_BASES = ("bf16", "fp8", "tpp")
 #: Precisions whose peaks an estimate reports (plus the one asked for).
@@ -156,10 +156,7 @@ def sample_counts(scen: Scenario, allocs: list[tuple[Distribution, list[int], np
 
 
 def _check_args(samples: int, seed: int, precision: str, h100e_basis: str, include: Sequence[str]) -> None:
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise InputError(f"samples: expected a positive integer, got {samples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
+    check_sampling(samples, seed)
     if precision not in PRECISIONS:
         raise InputError(f"precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
     if h100e_basis not in H100E_BASES:
@@ -193,17 +190,15 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include
     defaults = cat.defaults
     ref = cat.chip(defaults.h100e_reference)
     lines, allocs = expand_lines(scen)
+    counted = [ln.status in inc and (as_of is None or ln.date is None or ln.date <= as_of) for ln in lines]
     if companies:
         chosen = list(dict.fromkeys(scen.company(c) for c in companies))
     else:  # every company that holds something under these filters
-        chosen = [c for c in scen.companies if any(ln.company == c and ln.status in inc and
-                                                   (as_of is None or ln.date is None or ln.date <= as_of)
-                                                   for ln in lines)]
+        chosen = [c for c in scen.companies if any(ok and ln.company == c for ln, ok in zip(lines, counted))]
     chips = list(dict.fromkeys(line.chip for line in lines))
     chip_ix = {c.id: i for i, c in enumerate(chips)}
     line_chip = np.array([chip_ix[line.chip.id] for line in lines])
-    selected = np.array([line.status in inc and line.company in chosen and
-                         (as_of is None or line.date is None or line.date <= as_of) for line in lines])
+    selected = np.array([ok and ln.company in chosen for ln, ok in zip(lines, counted)])
     if not selected.any():
         raise InputError(f"no holdings in scenario {scen.name} match companies={chosen}, include={list(inc)}"
                          + (f", as_of={as_of}" if as_of else ""))

@@ -25,7 +25,7 @@ from computecap.catalog import Chip, ModelPreset
 from computecap.errors import InputError
 from computecap.fleet import Assumption
 from computecap.training import Cluster
-from computecap.uncertainty import Summariser, Uncertain, chunk_sizes
+from computecap.uncertainty import Summariser, Uncertain, check_sampling, chunk_sizes
 from computecap.units import Q_
 
 #: Bytes per weight (and per cached K/V value) at each serving precision.
@@ -98,6 +98,7 @@ def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", bat
         raise InputError(f"{preset.id} is a FLOP-only preset: serving needs parameter counts")
     if batch < 1 or context < 1:
         raise InputError(f"--batch and --context: expected positive integers, got {batch} and {context}")
+    check_sampling(samples, seed)
     if not 0 < efficiency <= 1:
         raise InputError(f"--efficiency: expected a value in (0, 1], got {efficiency}")
     chip = cluster.chip

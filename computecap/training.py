@@ -25,8 +25,8 @@ import pint
 from computecap.catalog import Catalog, Chip, ModelPreset, Scenario, default_catalog
 from computecap.catalog.scenarios import STATUSES
 from computecap.errors import InputError
-from computecap.fleet import DEFAULT_INCLUDE, Assumption, expand_lines, sample_counts
-from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
+from computecap.fleet import DEFAULT_INCLUDE, Assumption, expand_lines
+from computecap.uncertainty import Distribution, Summariser, Uncertain, check_sampling, chunk_sizes
 from computecap.units import Q_, check
 
 #: Bytes per parameter for mixed-precision training with Adam: 16-bit weights (2) and
@@ -203,8 +203,9 @@ def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip |
     mine = [i for i, ln in enumerate(lines) if ln.company == name and ln.status in inc]
     if not mine:
         raise InputError(f"{name} holds nothing with status {', '.join(inc)} in scenario {scen.name}")
-    rng = np.random.default_rng(0)
-    central = sample_counts(scen, allocs, rng, 2000).mean(axis=1)
+    central = [h.count.central for h in scen.holdings]  # per line, as expand_lines orders them
+    for total, _idx, shares, _conc in allocs:
+        central += [total.central * float(share) for share in shares]
     by_chip: dict[str, float] = {}
     for i in mine:
         by_chip[lines[i].chip.id] = by_chip.get(lines[i].chip.id, 0.0) + central[i]
@@ -290,8 +291,7 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
     Cost is amortised capital (unit price over the depreciation life) unless
     ``chip_hour_price`` [USD/h] is given, e.g. a cloud rental rate.
     """
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise InputError(f"samples: expected a positive integer, got {samples!r}")
+    check_sampling(samples, seed)
     cat = catalog or default_catalog()
     d = cat.defaults
     chip = cluster.chip

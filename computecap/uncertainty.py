@@ -172,6 +172,15 @@ def percentiles_inplace(a: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     return np.array([a[:, i] + (a[:, j] - a[:, i]) * (p - i) for p, i, j in zip(pos, lo, hi)])
 
 
+def check_sampling(samples: Any, seed: Any) -> None:
+    """Refuse a sample count below 1 or a negative seed (InputError naming the argument)."""
+    from computecap.errors import InputError
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise InputError(f"samples: expected a positive integer, got {samples!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
+
+
 def chunk_sizes(samples: int, rows: int = 1) -> list[int]:
     """Split ``samples`` into chunks of at most CHUNK, fewer when each sample needs ``rows``
     values, so that a chunk's arrays stay near CHUNK_ELEMENTS (memory bounded by the budget,

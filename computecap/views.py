@@ -201,7 +201,7 @@ def estimate_json(result: Any) -> dict[str, Any]:
 def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
     if fmt == "json":
         return dumps(estimate_json(result))
-    cols = [c for c in ESTIMATE_COLUMNS]
+    cols = ESTIMATE_COLUMNS
     headers = ["company"] + [h.format(precision=result.precision, basis=result.h100e_basis) for _, h, _, _ in cols]
     rows = []
     groups = [*result.companies, result.total] if len(result.companies) > 1 else list(result.companies)

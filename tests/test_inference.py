@@ -47,3 +47,8 @@ def test_memory_fit_sets_replica_size() -> None:
 def test_flop_only_preset_is_refused() -> None:
     with pytest.raises(InputError, match="FLOP-only"):
         serve(computecap.model_preset("gpt-4-scale"), fixed_cluster(computecap.chip("H200"), 1))
+
+
+def test_zero_samples_is_refused() -> None:
+    with pytest.raises(InputError, match="samples: expected a positive integer"):
+        serve(computecap.model_preset("llama-3.1-8b"), fixed_cluster(computecap.chip("H20"), 1), samples=0)
