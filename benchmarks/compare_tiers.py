@@ -19,11 +19,11 @@ from pathlib import Path
 
 import computecap
 from computecap.comparison import METRICS, compare, used_metrics
+from computecap.core import fixed_cluster
 from computecap.errors import ComputecapError
 from computecap.inference import serve
 from computecap.report import fmt_number, fmt_uncertain, render_rows, write_atomic
 from computecap.roofline import attainable, ridge_point, typical_intensities
-from computecap.training import fixed_cluster
 from computecap.views import unit_label
 
 TIERS = ["H20", "H200", "B200", "910B", "H100", "H800", "910C", "MI300X"]

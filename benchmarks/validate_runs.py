@@ -19,7 +19,8 @@ import math
 import numpy as np
 
 import computecap
-from computecap.training import Workload, fixed_cluster, training_run
+from computecap.core import fixed_cluster
+from computecap.training import Workload, training_run
 from computecap.uncertainty import Distribution
 
 BASELINE_UTILISATION = 0.30

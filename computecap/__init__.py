@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 #: Names re-exported from modules that are imported only when first used.
 _LAZY = {
-    "Workload": "computecap.training", "fixed_cluster": "computecap.training",
-    "company_cluster": "computecap.training", "training_run": "computecap.training",
+    "Workload": "computecap.training", "fixed_cluster": "computecap.core",
+    "company_cluster": "computecap.core", "training_run": "computecap.training",
     "serve": "computecap.inference", "classify": "computecap.controls", "tpp": "computecap.controls",
     "performance_density": "computecap.controls", "compare": "computecap.comparison",
     "attainable": "computecap.roofline", "ridge_point": "computecap.roofline",

@@ -341,7 +341,8 @@ def _workload(model: str | None, params: str | None, active_params: str | None, 
 
 def _cluster(chip: str | None, count: str | None, scenario: str | None, company: str | None,
              cluster_size: str | None, include: tuple[str, ...], precision: str) -> Any:
-    from computecap.training import company_cluster, fixed_cluster, parse_count
+    from computecap.core import company_cluster, fixed_cluster
+    from computecap.training import parse_count
     cat = _catalog()
     if scenario or company:
         if count:

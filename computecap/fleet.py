@@ -28,8 +28,9 @@ from computecap.catalog.chips import PRECISIONS
 from computecap.catalog.scenarios import STATUSES
 from computecap.catalog.values import Source, SourcedValue
 from computecap.controls import TPP_BIT_LENGTH
+from computecap.core import Assumption, check_sampling
 from computecap.errors import InputError
-from computecap.uncertainty import Distribution, Summariser, Uncertain, check_sampling, chunk_sizes
+from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
 
 H100E_BASES = ("bf16", "fp8", "tpp")
 #: Precisions whose peaks an estimate reports (plus the one asked for).
@@ -52,26 +53,6 @@ class Line:
     sources: tuple[Source, ...]
     assumption: str
     origin: str
-
-
-@dataclass(frozen=True)
-class Assumption:
-    """An input of an estimate, how it enters, and where it comes from."""
-
-    name: str
-    value: str
-    formula: str = ""
-    sources: tuple[Source, ...] = ()
-    note: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "value": self.value}
-        if self.formula:
-            d["formula"] = self.formula
-        if self.note:
-            d["note"] = self.note
-        d["sources"] = [s.as_dict() for s in self.sources]
-        return d
 
 
 @dataclass(frozen=True)

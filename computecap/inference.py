@@ -22,10 +22,9 @@ import pint
 
 from computecap import __version__
 from computecap.catalog import Chip, ModelPreset
+from computecap.core import Assumption, Cluster, check_sampling
 from computecap.errors import InputError
-from computecap.fleet import Assumption
-from computecap.training import Cluster
-from computecap.uncertainty import Summariser, Uncertain, check_sampling, chunk_sizes
+from computecap.uncertainty import Summariser, Uncertain, chunk_sizes
 from computecap.units import Q_
 
 #: Bytes per weight (and per cached K/V value) at each serving precision.
@@ -77,7 +76,7 @@ class ServingResult:
     cluster: str
     assumptions: tuple[Assumption, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "chip": self.chip.id, "precision": self.precision, "batch": self.batch,
                 "context": self.context, "replica_chips": self.replica_chips,
                 "memory": {"weights": self.weights, "kv_cache": self.kv_cache,
@@ -87,7 +86,7 @@ class ServingResult:
                 "prefill_tokens_per_second_per_chip": self.prefill_per_chip, "prefill_bound": self.prefill_bound,
                 "efficiency": self.efficiency, "fleet_chips": self.fleet_chips,
                 "fleet_tokens_per_day": self.fleet_tokens_per_day, "cluster": self.cluster,
-                "assumptions": [a.as_dict() for a in self.assumptions], "computecap_version": __version__}
+                "assumptions": [a.to_dict() for a in self.assumptions], "computecap_version": __version__}
 
 
 def serve(preset: ModelPreset, cluster: Cluster, *, precision: str = "bf16", batch: int = 32, context: int = 4096,

@@ -35,9 +35,9 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, pint.Quantity):
         return quantity_json(obj)
     if isinstance(obj, Uncertain):
-        return obj.as_dict()
-    if hasattr(obj, "as_dict"):
-        return to_jsonable(obj.as_dict())
+        return obj.to_dict()
+    if hasattr(obj, "to_dict"):
+        return to_jsonable(obj.to_dict())
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +23,9 @@ import numpy as np
 import pint
 
 from computecap.catalog import Catalog, Chip, ModelPreset, Scenario, default_catalog
-from computecap.catalog.scenarios import STATUSES
+from computecap.core import DEFAULT_INCLUDE, Assumption, Cluster, check_sampling, company_cluster
 from computecap.errors import InputError
-from computecap.fleet import DEFAULT_INCLUDE, Assumption, expand_lines
-from computecap.uncertainty import Distribution, Summariser, Uncertain, check_sampling, chunk_sizes
+from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
 from computecap.units import Q_, check
 
 #: Bytes per parameter for mixed-precision training with Adam: 16-bit weights (2) and
@@ -151,7 +150,7 @@ class MemoryFit:
     fits: bool | None
     note: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"required": self.required, "per_chip": self.per_chip, "min_chips": self.min_chips,
                 "available": self.available, "fits": self.fits, "note": self.note}
 
@@ -167,83 +166,6 @@ def memory_fit(params: float, chip: Chip, chips_low: float, available: Uncertain
     if not fits:
         note = f"DOES NOT FIT: needs at least {min_chips:,} x {chip.id}; " + note
     return MemoryFit(required, per_chip, min_chips, available, fits, note)
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """The chips a run uses: a chip type and an (uncertain) count."""
-
-    chip: Chip
-    count: Distribution
-    description: str
-    sampler: Callable[[np.random.Generator, int], np.ndarray] | None = None  # fleet mode
-    assumptions: tuple[Assumption, ...] = ()
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        if self.sampler is not None:
-            return self.sampler(rng, size)
-        return self.count.sample(rng.random(size))
-
-
-def fixed_cluster(chip: Chip, count: float) -> Cluster:
-    if count < 1 or not math.isfinite(count):
-        raise InputError(f"--count: expected at least 1 chip, got {count:g}")
-    return Cluster(chip, Distribution.point(count), f"{count:,.0f} x {chip.id}")
-
-
-def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip | None = None,
-                    cluster_size: float | None = None, include: Sequence[str] = DEFAULT_INCLUDE,
-                    precision: str = "bf16") -> Cluster:
-    """One homogeneous cluster from a company's holdings: the chosen chip type (default the one
-    with the most dense compute at ``precision``), capped at ``cluster_size`` chips
-    (default: the sourced ``cluster_chips`` distribution)."""
-    name = scen.company(company)
-    inc = tuple(STATUSES) if "all" in include else tuple(include)
-    lines, allocs = expand_lines(scen)
-    mine = [i for i, ln in enumerate(lines) if ln.company == name and ln.status in inc]
-    if not mine:
-        raise InputError(f"{name} holds nothing with status {', '.join(inc)} in scenario {scen.name}")
-    central = [h.count.central for h in scen.holdings]  # per line, as expand_lines orders them
-    for total, _idx, shares, _conc in allocs:
-        central += [total.central * float(share) for share in shares]
-    by_chip: dict[str, float] = {}
-    for i in mine:
-        by_chip[lines[i].chip.id] = by_chip.get(lines[i].chip.id, 0.0) + central[i]
-    if chip is None:
-        usable = {cid: n * catalog.chip(cid).peak(precision).m_as("FLOP/s") for cid, n in by_chip.items()
-                  if precision in catalog.chip(cid).peaks}
-        if not usable:
-            raise InputError(f"none of {name}'s chips ({', '.join(by_chip)}) has a {precision} peak")
-        chip = catalog.chip(max(usable, key=lambda k: usable[k]))
-    elif chip.id not in by_chip:
-        raise InputError(f"{name} holds no {chip.id} with status {', '.join(inc)}; it holds {', '.join(by_chip)}")
-    idx = [i for i in mine if lines[i].chip.id == chip.id]
-    cap = Distribution.point(cluster_size) if cluster_size else catalog.defaults["cluster_chips"].distribution
-
-    n_hold = len(scen.holdings)
-    own_holdings = [i for i in idx if i < n_hold]
-    own_allocs = [(a, [k for k, line in enumerate(a[1]) if line in idx]) for a in allocs if set(a[1]) & set(idx)]
-
-    def sampler(rng: np.random.Generator, size: int) -> np.ndarray:
-        """Chips of this type the company holds (only its own holdings and allocation shares are drawn)."""
-        held = np.zeros(size)
-        for i in own_holdings:
-            held += scen.holdings[i].count.sample(rng.random(size))
-        for (total, lines_of, shares, conc), mine_k in own_allocs:
-            split = rng.dirichlet(shares * conc, size=size) if len(lines_of) > 1 else np.ones((size, 1))
-            held += split[:, mine_k].sum(axis=1) * total.sample(rng.random(size))
-        clipped: np.ndarray = np.maximum(np.minimum(held, cap.sample(rng.random(size))), 1.0)
-        return clipped
-
-    d = catalog.defaults["cluster_chips"]
-    cap_text = (f"--cluster-size {cluster_size:,.0f}" if cluster_size
-                else f"cluster_chips default ({d.distribution.describe()})")
-    assumptions = (Assumption("cluster", f"{name}'s {chip.id} ({', '.join(inc)}; about {by_chip[chip.id]:,.0f} held), "
-                              f"capped at {cap_text}", "cluster = min(chips held, cluster cap)",
-                              tuple(dict.fromkeys(s for i in idx for s in lines[i].sources)) +
-                              (() if cluster_size else d.value.sources), "" if cluster_size else d.value.note),)
-    return Cluster(chip, Distribution.point(by_chip[chip.id]), f"{name}: {chip.id} cluster from {scen.name}",
-                   sampler, assumptions)
 
 
 @dataclass(frozen=True)
@@ -267,7 +189,7 @@ class TrainingResult:
     seed: int
     hourly_price: float | None = None  # [USD/h] when cost is a rental rate, else amortised capital
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         from computecap import __version__
         w = self.workload
         return {"model": w.name, "params": None if math.isnan(w.params) else w.params,
@@ -277,8 +199,8 @@ class TrainingResult:
                 "precision": self.precision, "training_flop": self.training_flop, "formula": self.formula,
                 "duration": self.duration, "chip_hours": self.chip_hours, "energy": self.energy, "cost": self.cost,
                 "cost_basis": "rental" if self.hourly_price else "amortised capital",
-                "runs_per_year": self.runs_per_year, "memory": self.memory.as_dict(),
-                "assumptions": [a.as_dict() for a in self.assumptions], "samples": self.samples, "seed": self.seed,
+                "runs_per_year": self.runs_per_year, "memory": self.memory.to_dict(),
+                "assumptions": [a.to_dict() for a in self.assumptions], "samples": self.samples, "seed": self.seed,
                 "computecap_version": __version__}
 
 

@@ -86,10 +86,15 @@ class Distribution:
     def point(cls, value: float, unit: str = "") -> Distribution:
         return cls(value, value, value, "fixed", unit)
 
+    @property
+    def is_uncertain(self) -> bool:
+        """True when sampling can give more than one value."""
+        return self.dist != "fixed" and self.low != self.high
+
     def sample(self, u: np.ndarray) -> np.ndarray:
         return from_uniform(u, self.low, self.central, self.high, self.dist)
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         if self.dist == "fixed" or self.low == self.high:
             return {"value": self.central}
         return {"low": self.low, "central": self.central, "high": self.high, "dist": self.dist}
@@ -128,7 +133,7 @@ class Uncertain:
         f = Q_(1.0, self.unit).m_as(unit)
         return Uncertain(self.p5 * f, self.p50 * f, self.p95 * f, self.mean * f, unit)
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         unit = f"{Q_(1, self.unit).units:~P}" if self.unit else ""
         return {"value": self.p50, "unit": unit, "p5": self.p5, "p50": self.p50, "p95": self.p95, "mean": self.mean}
 
@@ -170,15 +175,6 @@ def percentiles_inplace(a: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     hi = [min(i + 1, n - 1) for i in lo]
     a.partition(sorted(set(lo + hi)), axis=1)
     return np.array([a[:, i] + (a[:, j] - a[:, i]) * (p - i) for p, i, j in zip(pos, lo, hi)])
-
-
-def check_sampling(samples: Any, seed: Any) -> None:
-    """Refuse a sample count below 1 or a negative seed (InputError naming the argument)."""
-    from computecap.errors import InputError
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise InputError(f"samples: expected a positive integer, got {samples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
 
 
 def chunk_sizes(samples: int, rows: int = 1) -> list[int]:

@@ -23,7 +23,7 @@ def unit_label(unit: str) -> str:
 
 def sourced_json(value: SourcedValue, unit: str) -> dict[str, Any]:
     """A sourced value converted to ``unit``, with range and source keys."""
-    d = value.as_dict()
+    d = value.to_dict()
     d["value"] = float(value.central.m_as(unit))
     d["unit"] = unit
     if value.is_range:
@@ -34,7 +34,7 @@ def sourced_json(value: SourcedValue, unit: str) -> dict[str, Any]:
 def classification_json(c: Classification) -> dict[str, Any]:
     r = c.rule_set
     return {"rule": r.id, "citation": r.citation, "effective": r.effective or None, "until": r.until or None,
-            "applies_to": r.applies_to or None, "sources": [s.as_dict() for s in r.all_sources.values()],
+            "applies_to": r.applies_to or None, "sources": [s.to_dict() for s in r.all_sources.values()],
             "class": c.name, "effect": c.effect,
             "nearest": None if c.nearest is None else c.nearest.describe(),
             "margins": [{"condition": m.condition.describe(), "holds": m.holds, "relative": m.relative}
@@ -53,7 +53,7 @@ def chip_json(chip: Chip, rule_sets: list[RuleSet]) -> dict[str, Any]:
         "tpp": quantity_json(tpp(chip)),
         "performance_density": quantity_json(pd),
         "export_control": {c.rule_set.id: classification_json(c) for c in classify_all(chip, rule_sets)},
-        "sources": [s.as_dict() for s in chip.sources.values()],
+        "sources": [s.to_dict() for s in chip.sources.values()],
         "file": chip.path, "computecap_version": __version__,
     }
 
@@ -169,7 +169,7 @@ def attach_reference_times(result: Any, preset_id: str, days: dict[str, Any]) ->
     """Add a 'days to train <preset>' column (table) and ``time_to_train`` (JSON) to an estimate."""
     from computecap.report import fmt_uncertain
     result.extras["time_to_train"] = {"model": preset_id, "basis": "best chip type, largest coherent cluster",
-                                      "companies": {k: (v.as_dict() if v else None) for k, v in days.items()}}
+                                      "companies": {k: (v.to_dict() if v else None) for k, v in days.items()}}
     col = {k: (fmt_uncertain(v) if v else "n/a") for k, v in days.items()}
     result.extras.setdefault("table_columns", []).append((f"days to train {preset_id}", col))
 
@@ -181,18 +181,18 @@ def _estimate_cell(group: Any, key: str, precision: str) -> Any:
 def estimate_json(result: Any) -> dict[str, Any]:
     """The ``estimate --format json`` document (DESIGN.md contract)."""
     def group(g: Any) -> dict[str, Any]:
-        d = {"company": g.name, "peak": {p: u.as_dict() for p, u in g.peak.items()},
-             **{k: v.as_dict() for k, v in g.metrics.items()}}
+        d = {"company": g.name, "peak": {p: u.to_dict() for p, u in g.peak.items()},
+             **{k: v.to_dict() for k, v in g.metrics.items()}}
         for metric, chip_ids in g.excludes.items():
             d[metric]["excludes"] = list(chip_ids)  # no published price / TDP: a lower bound
-        d["holdings"] = [{"status": b.status, "chip": b.chip, "chips": b.metrics["chips"].as_dict(),
-                          "peak": {result.precision: b.peak[result.precision].as_dict()},
-                          "h100e": b.metrics["h100e"].as_dict()} for b in g.breakdown]
+        d["holdings"] = [{"status": b.status, "chip": b.chip, "chips": b.metrics["chips"].to_dict(),
+                          "peak": {result.precision: b.peak[result.precision].to_dict()},
+                          "h100e": b.metrics["h100e"].to_dict()} for b in g.breakdown]
         return d
 
     out = {"scenario": result.scenario, "precision": result.precision, "h100e_basis": result.h100e_basis,
            "include": list(result.include), "as_of": result.as_of, "companies": [group(c) for c in result.companies],
-           "total": group(result.total), "assumptions": [a.as_dict() for a in result.assumptions],
+           "total": group(result.total), "assumptions": [a.to_dict() for a in result.assumptions],
            "samples": result.samples, "seed": result.seed, "computecap_version": result.version}
     out.update({k: v for k, v in result.extras.items() if k != "table_columns"})
     return out
@@ -271,14 +271,14 @@ def scenario_show(s: Any, fmt: str) -> str:
         return dumps({
             "name": s.name, "title": s.title, "description": s.description, "as_of": s.as_of, "file": s.path,
             "companies": {k: {"aliases": list(c.aliases), "country": c.country} for k, c in s.companies.items()},
-            "holdings": [{"company": h.company, "chip": h.chip.id, "count": h.count.as_dict(), "status": h.status,
+            "holdings": [{"company": h.company, "chip": h.chip.id, "count": h.count.to_dict(), "status": h.status,
                           "date": h.date, "sources": [x.key for x in h.sources], "assumption": h.assumption or None}
                          for h in s.holdings],
-            "allocations": [{"label": a.label, "chip": a.chip.id, "total": a.total.as_dict(), "status": a.status,
+            "allocations": [{"label": a.label, "chip": a.chip.id, "total": a.total.to_dict(), "status": a.status,
                              "date": a.date, "shares": dict(a.shares), "concentration": a.concentration,
                              "sources": [x.key for x in a.sources], "assumption": a.assumption or None}
                             for a in s.allocations],
-            "sources": [x.as_dict() for x in s.sources.values()]})
+            "sources": [x.to_dict() for x in s.sources.values()]})
     rows = [[h.company, h.chip.id, h.status, str(h.date or ""), _count(h.count),
              "assumption" if h.assumption else "", ", ".join(x.key for x in h.sources)] for h in s.holdings]
     for a in s.allocations:
@@ -318,8 +318,8 @@ def model_show(p: Any, fmt: str) -> str:
               "training_flop": p.training_flop}
     if fmt == "json":
         return dumps({"id": p.id, "name": p.name, "aliases": list(p.aliases), "architecture": p.architecture,
-                      **{k: (v.as_dict() if v else None) for k, v in fields.items()}, "shape": dict(p.shape),
-                      "note": p.note, "file": p.path, "sources": [s.as_dict() for s in p.sources.values()]})
+                      **{k: (v.to_dict() if v else None) for k, v in fields.items()}, "shape": dict(p.shape),
+                      "note": p.note, "file": p.path, "sources": [s.to_dict() for s in p.sources.values()]})
     rows = [[k, fmt_count(float(v.central.magnitude)) if v.central.dimensionless else
              fmt_number(float(v.central.magnitude)), f"{v.central.units:~P}", ", ".join(s.key for s in v.sources)]
             for k, v in fields.items() if v]
@@ -335,7 +335,7 @@ def model_show(p: Any, fmt: str) -> str:
 def train_table(r: Any, fmt: str) -> str:
     from computecap.report import fmt_uncertain
     if fmt == "json":
-        return dumps(r.as_dict())
+        return dumps(r.to_dict())
     m = r.memory
     rows = [
         ["training FLOP", fmt_number(r.training_flop.m_as("FLOP")), "FLOP", r.formula],
@@ -360,7 +360,7 @@ def train_table(r: Any, fmt: str) -> str:
 def serve_table(results: list[Any], fmt: str) -> str:
     from computecap.report import fmt_uncertain
     if fmt == "json":
-        return dumps([r.as_dict() for r in results])
+        return dumps([r.to_dict() for r in results])
     base = results[0]
     rows = []
     for r in results:

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 import computecap
 from computecap.cli import cli
+from computecap.core import fixed_cluster
 from computecap.errors import OutputError
 from computecap.fleet import estimate
 from computecap.report import write_atomic
-from computecap.training import Workload, fixed_cluster, training_run
+from computecap.training import Workload, training_run
 from tests.test_properties import scenario
 
 

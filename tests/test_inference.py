@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import computecap
+from computecap.core import fixed_cluster
 from computecap.errors import InputError
 from computecap.inference import kv_bytes_per_token, serve
-from computecap.training import fixed_cluster
 
 
 def test_kv_bytes_llama_70b() -> None:

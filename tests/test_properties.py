@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 import computecap
 from computecap.catalog.chips import parse_chip
 from computecap.catalog.scenarios import parse_scenario
+from computecap.core import fixed_cluster
 from computecap.fleet import estimate
-from computecap.training import Workload, fixed_cluster, training_run
+from computecap.training import Workload, training_run
 from computecap.uncertainty import Distribution
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

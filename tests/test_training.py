@@ -7,12 +7,11 @@ import math
 import pytest
 
 import computecap
+from computecap.core import company_cluster, fixed_cluster
 from computecap.errors import InputError
 from computecap.training import (
     Workload,
     attention_flop,
-    company_cluster,
-    fixed_cluster,
     parse_count,
     parse_fraction,
     training_flop_6nd,
@@ -94,7 +93,8 @@ def test_parse_count(text: str, value: float) -> None:
     (lambda: Workload.from_numbers(1e9, 1e12, 2e9), "--active-params: 2e\\+09 exceeds --params"),
     (lambda: training_run(Workload.from_numbers(1e9, 1e12), fixed_cluster(computecap.chip("A100"), 8),
                           precision="fp8"), "a100-80gb has no fp8 peak; it has fp64"),
-    (lambda: fixed_cluster(computecap.chip("H100"), 0), "--count"),
+    (lambda: fixed_cluster(computecap.chip("H100"), 0), "count: expected a whole number"),
+        (lambda: fixed_cluster(computecap.chip("H100"), 1.5), "count: expected a whole number"),
 ])
 def test_bad_inputs(call: object, message: str) -> None:
     with pytest.raises(InputError, match=message):

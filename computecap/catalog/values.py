@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,7 @@ class Source:
         """The URL or the document reference."""
         return self.url or self.document
 
-    def as_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str]:
         d = {"key": self.key, "title": self.title, "url": self.url, "document": self.document,
              "accessed": self.accessed, "note": self.note}
         return {k: v for k, v in d.items() if v}
@@ -68,7 +68,7 @@ class SourcedValue:
         return Distribution(float(self.low.m_as(u)), float(self.central.m_as(u)), float(self.high.m_as(u)),
                             self.dist if self.is_range else "fixed")
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         unit = f"{self.central.units:~P}" or ""
         d: dict[str, Any] = {"value": float(self.central.magnitude), "unit": unit}
         if self.is_range:
@@ -87,6 +87,16 @@ def fail(path: str, fieldname: str, message: str) -> SpecValidationError:
     """Build the one-line error for a field of a spec file."""
     prefix = f"{path}: {fieldname}" if fieldname else path
     return SpecValidationError(f"{prefix}: {message}")
+
+
+def check_keys(raw: Mapping[str, Any], allowed: Iterable[str], path: str, where: str = "") -> None:
+    """Refuse any key of ``raw`` not in ``allowed``, naming it with a did-you-mean (typos never pass silently)."""
+    known = list(allowed)
+    for key in raw:
+        if key not in known:
+            from computecap.catalog.files import did_you_mean
+            hint = did_you_mean(str(key), known) or f" (expected one of {', '.join(sorted(known))})"
+            raise fail(path, f"{where}.{key}" if where else str(key), f"unknown field{hint}")
 
 
 def table_list(raw: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:

@@ -1,0 +1,118 @@
+"""Holding lines: every count stream of a scenario, and the one sampler that draws them.
+
+A line is a holding, or one company's share of an allocation. Allocation shares are drawn
+jointly from one Dirichlet (gamma variates normalised), so they always sum to the drawn
+total. Only uncertain inputs consume random numbers: a fixed count draws nothing, so every
+filter on the same scenario and seed sees the same streams.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from computecap.catalog import Chip, Scenario
+from computecap.catalog.scenarios import STATUSES
+from computecap.catalog.values import Source
+from computecap.errors import InputError
+from computecap.uncertainty import Distribution
+
+#: Statuses counted unless the caller says otherwise.
+DEFAULT_INCLUDE = ("installed", "approved")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sampled count stream: a holding, or one company's share of an allocation."""
+
+    company: str
+    chip: Chip
+    status: str
+    date: dt.date | None
+    sources: tuple[Source, ...]
+    assumption: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class _Group:
+    """An allocation: its total, the lines of its shares, and the Dirichlet parameters."""
+
+    total: Distribution
+    index: np.ndarray  # line indices [1]
+    alpha: np.ndarray  # expected share x concentration [1]
+
+
+class HoldingLines:
+    """The lines of a scenario in a fixed order, with their joint count sampler."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        lines: list[Line] = [Line(h.company, h.chip, h.status, h.date, h.sources, h.assumption, "holding")
+                             for h in scenario.holdings]
+        self._counts = [h.count for h in scenario.holdings]
+        groups = []
+        for a in scenario.allocations:
+            idx = np.arange(len(lines), len(lines) + len(a.shares))
+            lines += [Line(c, a.chip, a.status, a.date, a.sources, a.assumption, a.label) for c in a.shares]
+            groups.append(_Group(a.total, idx, np.array(list(a.shares.values()), dtype=float) * a.concentration))
+        self.lines: tuple[Line, ...] = tuple(lines)
+        self._groups = tuple(groups)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def central(self) -> np.ndarray:
+        """Central count of every line [chips]: holdings' central values, totals x expected shares."""
+        out = np.array([c.central for c in self._counts] + [0.0] * (len(self.lines) - len(self._counts)))
+        for g in self._groups:
+            out[g.index] = g.total.central * g.alpha / g.alpha.sum()
+        return out
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Counts of every line for ``size`` samples: (n_lines, size) [chips]."""
+        out = np.empty((len(self.lines), size))
+        for j, d in enumerate(self._counts):
+            out[j] = d.sample(rng.random(size)) if d.is_uncertain else d.central
+        for g in self._groups:
+            total = g.total.sample(rng.random(size)) if g.total.is_uncertain else g.total.central
+            if len(g.index) == 1:
+                out[g.index[0]] = total
+                continue
+            gam = rng.standard_gamma(g.alpha[:, None], size=(len(g.index), size))
+            out[g.index] = gam * (total / gam.sum(axis=0))
+        return out
+
+    def select(self, *, statuses: Iterable[str], as_of: dt.date | None = None,
+               companies: Iterable[str] | None = None) -> np.ndarray:
+        """Boolean mask of the lines counted under these filters (undated lines always count)."""
+        inc, names = set(statuses), None if companies is None else set(companies)
+        return np.array([ln.status in inc and (as_of is None or ln.date is None or ln.date <= as_of)
+                         and (names is None or ln.company in names) for ln in self.lines], dtype=bool)
+
+
+def parse_include(include: str | Iterable[str], argument: str = "include") -> tuple[str, ...]:
+    """Statuses to count from ``"installed,approved"``, a list of names, or ``"all"``.
+
+    A bare string is split on commas (never iterated character by character).
+    """
+    items = include.split(",") if isinstance(include, str) else include
+    try:
+        names = [s.strip() for s in items]
+    except (TypeError, AttributeError):
+        raise InputError(f"{argument}: expected status names ({', '.join(STATUSES)} or all), "
+                         f"got {include!r}") from None
+    if not names or any(not n for n in names):
+        raise InputError(f"{argument}: expected a comma-separated list of {', '.join(STATUSES)} or all, "
+                         f"got {include!r}")
+    if "all" in names:
+        if len(names) > 1:
+            raise InputError(f"{argument}: 'all' cannot be combined with other statuses, got {include!r}")
+        return STATUSES
+    bad = [n for n in names if n not in STATUSES]
+    if bad:
+        raise InputError(f"{argument}: unknown status {bad[0]!r}; expected any of {', '.join(STATUSES)} or all")
+    return tuple(dict.fromkeys(names))
