@@ -20,7 +20,9 @@ PRECISIONS = ("fp64", "fp64_tensor", "fp32", "tf32", "bf16", "fp16", "fp8", "int
 FIELDS = {
     "memory": "bytes",
     "memory_bandwidth": "bytes/s",
-    "interconnect_bandwidth": "bytes/s",
+    "interconnect_bandwidth": "bytes/s",   # scale-up (NVLink-class) per chip, bidirectional aggregate
+    "scale_out_bandwidth": "bytes/s",      # network (NIC) bandwidth per chip, one direction
+    "node_chips": "dimensionless",         # chips per scale-up domain (8 for HGX, 72 for NVL72)
     "tdp": "W",
     "die_area": "area",
     "price": "USD",
