@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -53,14 +54,14 @@ def fixed_cluster(chip: Chip, count: int) -> Cluster:
 
 def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip | None = None,
                     cluster_size: int | None = None, include: str | Iterable[str] = DEFAULT_INCLUDE,
-                    precision: str = "bf16") -> Cluster:
+                    precision: str = "bf16", as_of: dt.date | None = None) -> Cluster:
     """One homogeneous cluster from a company's holdings: the chosen chip type (default the one
     with the most dense compute at ``precision``), capped at ``cluster_size`` chips
-    (default: the sourced ``cluster_chips`` distribution)."""
+    (default: the sourced ``cluster_chips`` distribution). ``as_of`` counts only what is held by that date."""
     name = scen.company(company)
     inc = parse_include(include)
     lines = HoldingLines(scen)
-    mine = np.flatnonzero(lines.select(statuses=inc, companies=[name]))
+    mine = np.flatnonzero(lines.select(statuses=inc, as_of=as_of, companies=[name]))
     if not len(mine):
         raise InputError(f"{name} holds nothing with status {', '.join(inc)} in scenario {scen.name}")
     central = lines.central()
