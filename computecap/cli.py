@@ -277,9 +277,9 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
                      progress=bar.update if bar is not None else None)
     if preset is not None:
         from computecap.training import reference_times
-        days = reference_times(scen, [c.name for c in result.companies], preset, include=include,
+        days = reference_times(scen, [c.name for c in result.companies], preset, include=include, as_of=as_of,
                                precision=precision, samples=min(samples, 5_000), seed=seed, catalog=cat)
-        views.attach_reference_times(result, preset.id, days)
+        result = result.with_time_to_train(preset.id, days)
     text = views.estimate_table(result, fmt, breakdown=not no_breakdown)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)

@@ -1,78 +1,119 @@
 """The estimate engine: per-company compute, memory, power and cost from a scenario.
 
-For every sample (vectorised, seeded, chunked):
-    count[line]            holdings sampled independently; an allocation's total times
-                           Dirichlet shares (one joint draw, so shares sum to the total)
-    peak[company, p]       = sum_lines count x dense peak of the line's chip at precision p
-    effective[company]     = peak[company, precision] x utilisation
-    h100e[company]         = sum_lines count x basis(chip) / basis(reference chip)
-    memory, bandwidth      = sum_lines count x chip value
-    power[company]         = sum_lines count x TDP x server overhead x PUE
-    energy per year        = power x 1 year (at that draw, all year)
-    capex[company]         = sum_lines count x unit price
-All precisions of one chip share one uniform stream (its uncertainty is one of SKU/clock).
+``estimate`` is a short pipeline: select lines -> per-chip value table -> sample chunks
+(counts, chip values, shared factors) -> sum by index -> summarise -> assemble. Each
+reported figure is one entry of ``METRICS``:
+    metric[group] = factor x sum over the group's lines of count x chip value
+A chip that does not publish a value (no price, no TDP, no peak at a precision) is left
+out of that metric and named in ``excludes``: the figure is then a lower bound, never a
+silent zero. All precisions of one chip share one uniform stream (their uncertainty is one
+of SKU and clock).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from computecap import __version__
 from computecap.catalog import Catalog, Chip, Scenario, default_catalog
-from computecap.catalog.chips import PRECISIONS
-from computecap.catalog.scenarios import STATUSES
-from computecap.catalog.values import Source, SourcedValue
-from computecap.controls import TPP_BIT_LENGTH
-from computecap.core import Assumption, check_sampling
+from computecap.catalog.defaults import Defaults
+from computecap.catalog.values import SourcedValue
+from computecap.core import DEFAULT_INCLUDE, DEFAULT_SAMPLES, Assumption, HoldingLines, monte_carlo, parse_include
+from computecap.core.sampling import check_sampling
 from computecap.errors import InputError
-from computecap.uncertainty import Distribution, Summariser, Uncertain, chunk_sizes
+from computecap.precisions import NAMES, TPP_BIT_LENGTH
+from computecap.precisions import precision as check_precision
+from computecap.uncertainty import Distribution, Uncertain
 
 H100E_BASES = ("bf16", "fp8", "tpp")
 #: Precisions whose peaks an estimate reports (plus the one asked for).
 REPORTED_PRECISIONS = ("tf32", "bf16", "fp16", "fp8", "int8", "fp4")
-DEFAULT_INCLUDE = ("installed", "approved")
-#: Metrics reported per company, with their units.
-METRIC_UNITS = {"chips": "", "effective": "FLOP/s", "h100e": "", "memory": "GB", "memory_bandwidth": "TB/s",
-                "power": "MW", "energy_per_year": "GWh", "capex": "USD"}
+#: The precisions an H100e basis reads, in order of preference (each one is the same bit length).
+BASIS_PRECISIONS = {"bf16": ("bf16", "fp16"), "fp8": ("fp8", "int8")}
 _YEAR_HOURS = 365.25 * 24
 
 
 @dataclass(frozen=True)
-class Line:
-    """One sampled count stream: a holding, or one company's share of an allocation."""
+class Metric:
+    """A reported figure: ``factor x sum(count x chip value)`` in ``unit``.
 
-    company: str
-    chip: Chip
-    status: str
-    date: dt.date | None
-    sources: tuple[Source, ...]
-    assumption: str
-    origin: str
+    ``chip_value`` names a column of the per-chip table ("count", "peak", "h100e" or a chip
+    spec field); ``factor`` a per-sample draw shared by all lines ("", "utilisation",
+    "facility"); ``scale`` a constant.
+    """
+
+    name: str
+    unit: str
+    chip_value: str
+    chip_unit: str = ""
+    factor: str = ""
+    scale: float = 1.0
+    formula: str = ""
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("chips", "", "count", formula="sum of chips counted"),
+    Metric("effective", "FLOP/s", "peak", "FLOP/s", "utilisation", formula="peak at the precision x utilisation"),
+    Metric("h100e", "", "h100e", formula="sum count x basis(chip) / basis(reference chip)"),
+    Metric("memory", "GB", "memory", "GB", formula="sum count x HBM capacity"),
+    Metric("memory_bandwidth", "TB/s", "memory_bandwidth", "TB/s", formula="sum count x HBM bandwidth"),
+    Metric("power", "MW", "tdp", "MW", "facility", formula="sum count x TDP x server overhead x PUE"),
+    Metric("energy_per_year", "GWh", "tdp", "MW", "facility", _YEAR_HOURS / 1e3,
+           formula="power x 8,766 h (full draw all year)"),
+    Metric("capex", "USD", "price", "USD", formula="sum count x unit price"),
+)
+#: Figures also reported per (status, chip) row of a company ("peak" = peak at the precision asked for).
+BREAKDOWN_METRICS = ("chips", "peak", "h100e")
 
 
 @dataclass(frozen=True)
 class GroupEstimate:
-    """Estimates for one company (or the total, or one status/chip row of a company)."""
+    """Estimates for one company (or the total, or one status/chip row of a company).
+
+    A metric or peak is None when no chip of the group publishes the value it needs.
+    """
 
     name: str
-    metrics: dict[str, Uncertain]
-    peak: dict[str, Uncertain]
+    metrics: dict[str, Uncertain | None]
+    peak: dict[str, Uncertain | None]
     status: str = ""
     chip: str = ""
     breakdown: tuple[GroupEstimate, ...] = ()
-    #: metric -> chip ids left out of it for lack of data (no price for capex, no TDP for power)
+    #: metric -> chip ids left out of it for lack of a published value (the figure is a lower bound)
     excludes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def __getattr__(self, name: str) -> Uncertain:
-        metrics: dict[str, Uncertain] = self.__dict__.get("metrics", {})
+    def __getattr__(self, name: str) -> Uncertain | None:
+        metrics: dict[str, Uncertain | None] = self.__dict__.get("metrics", {})
         if name in metrics:
             return metrics[name]
         raise AttributeError(name)
+
+    def to_dict(self, precision: str) -> dict[str, Any]:
+        """JSON form: every metric as an uncertain quantity, null with a reason when not published."""
+        d: dict[str, Any] = {"company": self.name}
+        if self.status:
+            d.update(status=self.status, chip=self.chip)
+        d["peak"] = {p: _figure(u, self.excludes.get(f"peak_{p}", ())) for p, u in self.peak.items()}
+        for name, u in self.metrics.items():
+            d[name] = _figure(u, self.excludes.get(name, ()))
+        if self.breakdown:
+            d["holdings"] = [b.to_dict(precision) for b in self.breakdown]
+        return d
+
+
+def _figure(u: Uncertain | None, excluded: tuple[str, ...]) -> dict[str, Any] | None:
+    if u is None:
+        return {"value": None, "reason": "not published for any chip here: " + ", ".join(excluded)}
+    d = u.to_dict()
+    if excluded:
+        d["excludes"] = list(excluded)
+        d["note"] = "a lower bound: these chips publish no value for it"
+    return d
 
 
 @dataclass(frozen=True)
@@ -90,233 +131,316 @@ class EstimateResult:
     include: tuple[str, ...]
     as_of: dt.date | None
     version: str = __version__
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: days to train a reference model per company (``with_time_to_train``): preset id, company -> Uncertain
+    time_to_train: tuple[str, dict[str, Uncertain | None]] | None = None
 
     def company(self, name: str) -> GroupEstimate:
         for c in self.companies:
             if c.name.lower() == name.lower():
                 return c
-        raise KeyError(name)
+        raise InputError(f"company {name!r} is not in this result; it has {', '.join(c.name for c in self.companies)}")
+
+    def with_time_to_train(self, model: str, days: dict[str, Uncertain | None]) -> EstimateResult:
+        """This result with a days-to-train figure per company (None where it has no usable chips)."""
+        return replace(self, time_to_train=(model, dict(days)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``estimate --format json`` document (docs/design.md contract)."""
+        out: dict[str, Any] = {
+            "scenario": self.scenario, "precision": self.precision, "h100e_basis": self.h100e_basis,
+            "include": list(self.include), "as_of": self.as_of,
+            "companies": [c.to_dict(self.precision) for c in self.companies],
+            "total": self.total.to_dict(self.precision),
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "samples": self.samples, "seed": self.seed, "computecap_version": self.version}
+        if self.time_to_train is not None:
+            model, days = self.time_to_train
+            out["time_to_train"] = {
+                "model": model, "basis": "best chip type, largest coherent cluster",
+                "companies": {k: (v.to_dict() if v else {"value": None, "reason": "no chip with a usable peak"})
+                              for k, v in days.items()}}
+        return out
 
 
-def _basis_peak(chip: Chip, basis: str) -> tuple[str, SourcedValue]:
-    """The precision used for ``chip`` under an H100e basis, with its peak."""
-    order = {"bf16": ("bf16", "fp16"), "fp8": ("fp8", "int8", "bf16", "fp16")}[basis]
-    for p in order:
-        if p in chip.peaks:
-            return p, chip.peaks[p]
-    raise InputError(f"{chip.id} has no {' or '.join(order)} peak, needed for the {basis} H100e basis")
-
-
-def expand_lines(scenario: Scenario) -> tuple[list[Line], list[tuple[Distribution, list[int], np.ndarray, float]]]:
-    """Lines for every holding and allocation share; allocations as (total, line indices, shares, concentration)."""
-    lines: list[Line] = []
-    for h in scenario.holdings:
-        lines.append(Line(h.company, h.chip, h.status, h.date, h.sources, h.assumption, "holding"))
-    allocs = []
-    for a in scenario.allocations:
-        idx = []
-        for company in a.shares:
-            idx.append(len(lines))
-            lines.append(Line(company, a.chip, a.status, a.date, a.sources, a.assumption, a.label))
-        allocs.append((a.total, idx, np.array(list(a.shares.values()), dtype=float), a.concentration))
-    return lines, allocs
-
-
-def sample_counts(scen: Scenario, allocs: list[tuple[Distribution, list[int], np.ndarray, float]],
-                  rng: np.random.Generator, size: int) -> np.ndarray:
-    """Chip counts per line (rows as ``expand_lines``) for ``size`` samples: (n_lines, size)."""
-    counts = np.empty((len(scen.holdings) + sum(len(a[1]) for a in allocs), size))
-    for j, h in enumerate(scen.holdings):
-        counts[j] = h.count.sample(rng.random(size))
-    for total, idx, shares, conc in allocs:
-        tot = total.sample(rng.random(size))
-        split = rng.dirichlet(shares * conc, size=size).T if len(idx) > 1 else np.ones((1, size))
-        counts[idx] = split * tot
-    return counts
-
-
-def _check_args(samples: int, seed: int, precision: str, h100e_basis: str, include: Sequence[str]) -> None:
-    check_sampling(samples, seed)
-    if precision not in PRECISIONS:
-        raise InputError(f"precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
-    if h100e_basis not in H100E_BASES:
-        raise InputError(f"h100e_basis: expected one of {', '.join(H100E_BASES)}, got {h100e_basis!r}")
-    bad = [s for s in include if s not in STATUSES]
-    if bad:
-        raise InputError(f"include: unknown status {bad[0]!r}; expected any of {', '.join(STATUSES)} or 'all'")
-
-
-def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (), include: Iterable[str] = DEFAULT_INCLUDE,
-             as_of: dt.date | None = None, precision: str = "bf16", samples: int = 20_000, seed: int = 0,
-             h100e_basis: str = "bf16", catalog: Catalog | None = None,
+def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
+             include: str | Iterable[str] = DEFAULT_INCLUDE, as_of: dt.date | None = None, precision: str = "bf16",
+             samples: int = DEFAULT_SAMPLES, seed: int = 0, h100e_basis: str = "bf16", catalog: Catalog | None = None,
              progress: Callable[[int], None] | None = None) -> EstimateResult:
     """Per-company compute, memory, power and capital cost of a scenario, with p5/p50/p95.
 
     Parameters
     ----------
-    scenario : Scenario or str
-        A scenario object, a bundled scenario name, or a path to a TOML file.
+    scenario : a Scenario, a bundled scenario name, or a path to a TOML file.
     companies : names to report (default all); aliases and any case accepted.
-    include : statuses counted (default installed and approved; ``"all"`` for every status).
-    as_of : only holdings dated on or before this date (undated ones always count).
-    precision : precision of the ``effective`` figure [bf16, fp8, ...].
+    include : statuses counted, as names or one comma-separated string; ``"all"`` for every status.
+    as_of : only holdings dated on or before this date [datetime.date] (undated ones always count).
+    precision : precision of the ``effective`` figure (bf16, fp8, ...).
     samples, seed : Monte Carlo sample count and seed (same seed, same result).
-    h100e_basis : ``bf16`` (dense BF16 vs H100 SXM), ``fp8`` (8-bit dense, Epoch's basis) or ``tpp``.
+    h100e_basis : ``bf16`` (dense 16-bit vs H100 SXM), ``fp8`` (dense 8-bit, Epoch's basis) or ``tpp``.
     """
     cat = catalog or default_catalog()
-    scen = cat.scenario(scenario) if isinstance(scenario, str) else scenario
-    inc = tuple(STATUSES) if "all" in include else tuple(include)
-    _check_args(samples, seed, precision, h100e_basis, inc)
-    defaults = cat.defaults
-    ref = cat.chip(defaults.h100e_reference)
-    lines, allocs = expand_lines(scen)
-    counted = [ln.status in inc and (as_of is None or ln.date is None or ln.date <= as_of) for ln in lines]
-    if companies:
-        chosen = list(dict.fromkeys(scen.company(c) for c in companies))
-    else:  # every company that holds something under these filters
-        chosen = [c for c in scen.companies if any(ok and ln.company == c for ln, ok in zip(lines, counted))]
-    chips = list(dict.fromkeys(line.chip for line in lines))
-    chip_ix = {c.id: i for i, c in enumerate(chips)}
-    line_chip = np.array([chip_ix[line.chip.id] for line in lines])
-    selected = np.array([ok and ln.company in chosen for ln, ok in zip(lines, counted)])
-    if not selected.any():
-        raise InputError(f"no holdings in scenario {scen.name} match companies={chosen}, include={list(inc)}"
-                         + (f", as_of={as_of}" if as_of else ""))
-    precs = [p for p in PRECISIONS if any(p in c.peaks for c in chips) and (p in REPORTED_PRECISIONS or p == precision)]
-    if precision not in precs:
-        have = sorted({p for c in chips for p in c.peaks}, key=PRECISIONS.index)
-        raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; "
-                         f"chips have {', '.join(have)}")
+    scen = _scenario(scenario, cat)
+    inc = parse_include(include)
+    check_precision(precision)
+    if h100e_basis not in H100E_BASES:
+        raise InputError(f"h100e_basis: expected one of {', '.join(H100E_BASES)}, got {h100e_basis!r}")
+    check_sampling(samples, seed)
+    as_of = _date(as_of)
+    names = _companies(companies)
 
-    # Only selected lines enter the sums (all lines are still sampled, so every filter sees the
-    # same random streams). Rows of `mc`: companies, then the total; rows of `mb`: (company,
-    # status, chip) breakdown rows.
-    sel = np.flatnonzero(selected)
-    lc = line_chip[sel]
-    breakdown_keys = list(dict.fromkeys((lines[j].company, lines[j].status, lines[j].chip.id) for j in sel))
-    mc = np.zeros((len(chosen) + 1, len(sel)))
-    mb = np.zeros((len(breakdown_keys), len(sel)))
-    for col, j in enumerate(sel):
-        ln = lines[j]
-        mc[chosen.index(ln.company), col] = mc[len(chosen), col] = 1
-        mb[breakdown_keys.index((ln.company, ln.status, ln.chip.id)), col] = 1
+    lines = HoldingLines(scen)
+    plan = _Plan(scen, lines, cat, inc, as_of, names, precision, h100e_basis)
+    stats = monte_carlo(samples, seed, plan.rows_per_sample, plan.draw, progress)
+    comps, total = plan.assemble(stats)
+    return EstimateResult(scen.name, comps, total, tuple(plan.assumptions()), samples, seed, precision, h100e_basis,
+                          inc, as_of)
 
-    # Per-chip spec distributions [FLOP/s, GB, TB/s, W, USD].
-    peak_d = {p: [(c.peaks[p].distribution("FLOP/s") if p in c.peaks else None) for c in chips] for p in precs}
-    basis_info = {c.id: (_basis_peak(c, h100e_basis) if h100e_basis != "tpp" else ("tpp", None)) for c in chips}
-    basis_d = [None if h100e_basis == "tpp" else _basis_peak(c, h100e_basis)[1].distribution("FLOP/s") for c in chips]
-    tpp_d = {p: [(c.peaks[p].distribution("TFLOP/s") if p in c.peaks else None) for c in chips] for p in TPP_BIT_LENGTH}
-    ref_basis = (ref.tpp.m_as("") if h100e_basis == "tpp" else _basis_peak(ref, h100e_basis)[1].central.m_as("FLOP/s"))
 
-    def spec(c: Chip, name: str, unit: str) -> Distribution | None:
-        v = c.get(name)
-        return None if v is None else v.distribution(unit)
+def _scenario(scenario: object, cat: Catalog) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str):
+        return cat.scenario(scenario)
+    raise TypeError(f"scenario: expected a Scenario or a name, got {type(scenario).__name__}")
 
-    mem_d = [spec(c, "memory", "GB") for c in chips]
-    bw_d = [spec(c, "memory_bandwidth", "TB/s") for c in chips]
-    tdp_d = [spec(c, "tdp", "W") for c in chips]
-    price_d = [spec(c, "price", "USD") for c in chips]
-    util_d, over_d, pue_d = (defaults[k].distribution for k in ("utilisation", "server_overhead", "pue"))
 
-    metric_names = list(METRIC_UNITS)
-    n_company = len(metric_names) + len(precs)
-    ip = len(metric_names) + precs.index(precision)
-    summ = Summariser()
-    sizes = chunk_sizes(samples, rows=len(lines) + (len(chosen) + 1) * n_company + 3 * len(breakdown_keys))
+def _date(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"as_of: expected a date like 2026-06-30, got {value!r}")
 
-    def per_chip(dists: list[Distribution | None], u: np.ndarray, size: int) -> np.ndarray:
-        out = np.zeros((len(chips), size))
-        for i, d in enumerate(dists):
-            if d is not None:
-                out[i] = d.sample(u[i])
-        return out
 
-    def total(dists: list[Distribution | None], counts: np.ndarray, rng: np.random.Generator, size: int,
-              u: np.ndarray | None = None) -> np.ndarray:
-        """counts x per-chip value, per selected line: (n_sel, size)."""
-        out: np.ndarray = counts * per_chip(dists, rng.random((len(chips), size)) if u is None else u, size)[lc]
-        return out
+def _companies(companies: object) -> list[str]:
+    items = [companies] if isinstance(companies, str) else companies
+    try:
+        names = list(items)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"companies: expected company names, got {type(companies).__name__}") from None
+    if not all(isinstance(n, str) for n in names):
+        raise TypeError("companies: expected company names (strings)")
+    return names
 
-    for size, child in zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes))):
-        rng = np.random.default_rng(child)
-        counts = sample_counts(scen, allocs, rng, size)[sel]
-        u_chip = rng.random((len(chips), size))
 
-        if h100e_basis == "tpp":
-            basis = np.max([per_chip(tpp_d[p], u_chip, size) * bits for p, bits in TPP_BIT_LENGTH.items()], axis=0)
+def basis_precision(chip: Chip, basis: str) -> str | None:
+    """The precision ``chip`` is counted at under an H100e basis; None when it publishes none of them."""
+    return next((p for p in BASIS_PRECISIONS[basis] if p in chip.peaks), None)
+
+
+class _Plan:
+    """Everything fixed before sampling: the lines counted, their order, and per-chip values."""
+
+    def __init__(self, scen: Scenario, lines: HoldingLines, cat: Catalog, inc: tuple[str, ...],
+                 as_of: dt.date | None, names: list[str], precision: str, basis: str) -> None:
+        self.columns: dict[str, list[Distribution | None]] = {}
+        self.scen, self.lines, self.defaults, self.inc, self.as_of = scen, lines, cat.defaults, inc, as_of
+        self.precision, self.basis = precision, basis
+        counted = lines.select(statuses=inc, as_of=as_of)
+        if names:
+            chosen = list(dict.fromkeys(scen.company(c) for c in names))
+        else:  # every company that holds something under these filters
+            held = {ln.company for ln, ok in zip(lines.lines, counted) if ok}
+            chosen = [c for c in scen.companies if c in held]
+        self.chosen = chosen
+        sel = [j for j in np.flatnonzero(counted) if lines.lines[j].company in chosen]
+        if not sel:
+            raise InputError(f"no holdings in scenario {scen.name} match companies={chosen or names}, "
+                             f"include={list(inc)}" + (f", as_of={as_of}" if as_of else ""))
+        # Order the lines by (company, status, chip) so sums by row and by company are contiguous slices.
+        key = {j: (chosen.index(lines.lines[j].company), lines.lines[j].status, lines.lines[j].chip.id) for j in sel}
+        sel.sort(key=lambda j: key[j])
+        self.sel = np.array(sel)
+        self.row_keys = list(dict.fromkeys(key[j] for j in sel))
+        self.line_row = np.array([self.row_keys.index(key[j]) for j in sel])
+        self.row_starts = np.flatnonzero(np.r_[True, np.diff(self.line_row) != 0])
+        row_company = np.array([k[0] for k in self.row_keys])
+        self.company_starts = np.flatnonzero(np.r_[True, np.diff(row_company) != 0])
+        self.chips = list(dict.fromkeys(lines.lines[j].chip for j in sel))
+        self.line_chip = np.array([self.chips.index(lines.lines[j].chip) for j in sel])
+        self.row_chip = self.line_chip[self.row_starts]
+        self.precisions = [p for p in NAMES if (p in REPORTED_PRECISIONS or p == precision)
+                           and any(p in c.peaks for c in self.chips)]
+        if precision not in self.precisions:
+            have = sorted({p for c in self.chips for p in c.peaks}, key=NAMES.index)
+            raise InputError(f"precision {precision!r}: no chip in scenario {scen.name} has it; "
+                             f"chips have {', '.join(have)}")
+        self._chip_columns(cat)
+        #: group series: (name, per-chip column, factor, scale)
+        self.series = [(m.name, m.chip_value, m.factor, m.scale) for m in METRICS]
+        self.series += [(f"peak_{p}", f"peak_{p}", "", 1.0) for p in self.precisions]
+        d = self.defaults
+        self.factors = {"utilisation": d["utilisation"].distribution, "overhead": d["server_overhead"].distribution,
+                        "pue": d["pue"].distribution}
+        n_groups = len(chosen) + 1
+        n_values = len(METRICS) + len(self.precisions)
+        self.rows_per_sample = len(sel) * 2 + len(self.row_keys) * (n_values + len(BREAKDOWN_METRICS)) \
+            + n_groups * n_values
+
+    def _chip_columns(self, cat: Catalog) -> None:
+        """Per-chip distributions of every value a metric reads (None = not published)."""
+        ref = cat.chip(self.defaults.h100e_reference)
+        self.reference = ref
+        for p in self.precisions:
+            self.columns[f"peak_{p}"] = [c.peaks[p].distribution("FLOP/s") if p in c.peaks else None
+                                         for c in self.chips]
+        self.columns["peak"] = self.columns[f"peak_{self.precision}"]
+        if self.basis == "tpp":
+            ref_value = ref.tpp.m_as("")
+            self.columns["h100e"] = [None if c.tpp.m_as("") == 0 else
+                                     _scaled(_tpp_distribution(c), 1 / ref_value) for c in self.chips]
         else:
-            basis = per_chip(basis_d, u_chip, size)
-        util = util_d.sample(rng.random(size))
-        facility = over_d.sample(rng.random(size)) * pue_d.sample(rng.random(size))
+            rp = basis_precision(ref, self.basis)
+            assert rp is not None  # the reference chip (H100 SXM) publishes both bases
+            ref_value = ref.peaks[rp].central.m_as("FLOP/s")
+            self.columns["h100e"] = [None if (p := basis_precision(c, self.basis)) is None else
+                                     _scaled(c.peaks[p].distribution("FLOP/s"), 1 / ref_value) for c in self.chips]
+        for m in METRICS:
+            if m.chip_value not in self.columns and m.chip_value != "count":
+                self.columns[m.chip_value] = [_spec(c.get(m.chip_value), m.chip_unit) for c in self.chips]
+        # precisions of one chip share one uniform stream: the peaks, and the h100e basis built from them
+        self.shared_stream = {k for k in self.columns if k.startswith("peak") or (k == "h100e")}
 
-        at_prec = {p: total(peak_d[p], counts, rng, size, u_chip) for p in precs}
-        h100e = (total(basis_d, counts, rng, size, u_chip) / ref_basis if h100e_basis != "tpp"
-                 else counts * basis[lc] / ref_basis)
-        cs = np.empty((len(chosen) + 1, n_company, size))
-        cs[:, 0] = mc @ counts
-        for k, p in enumerate(precs):
-            cs[:, len(metric_names) + k] = mc @ at_prec[p]
-        cs[:, 1] = cs[:, ip] * util
-        cs[:, 2] = mc @ h100e
-        cs[:, 3] = mc @ total(mem_d, counts, rng, size)
-        cs[:, 4] = mc @ total(bw_d, counts, rng, size)
-        cs[:, 5] = mc @ total(tdp_d, counts, rng, size) * facility / 1e6
-        cs[:, 6] = cs[:, 5] * _YEAR_HOURS / 1e3
-        cs[:, 7] = mc @ total(price_d, counts, rng, size)
-        bs = np.stack([mb @ counts, mb @ at_prec[precision], mb @ h100e], axis=1)
-        summ.add(np.concatenate([cs.reshape(-1, size), bs.reshape(-1, size)]))
-        if progress is not None:
-            progress(size)
-    stats = summ.result()
-    n_c = (len(chosen) + 1) * n_company
-    company_stats = stats[:, :n_c].reshape(4, len(chosen) + 1, n_company)
-    row_stats = stats[:, n_c:].reshape(4, len(breakdown_keys), 3)
-    units = [METRIC_UNITS[m] for m in metric_names] + ["FLOP/s"] * len(precs)
+    # ------------------------------------------------------------------ sampling
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """One chunk: every reported series, (n_series, size)."""
+        counts = self.lines.sample(rng, size)[self.sel]
+        n_chips = len(self.chips)
+        u_chip = rng.random((n_chips, size)) if any(
+            d is not None and d.is_uncertain for k in self.shared_stream for d in self.columns[k]) else None
+        values = {key: _chip_values(dists, u_chip if key in self.shared_stream else None, rng, size)
+                  for key, dists in self.columns.items() if key != "peak"}
+        values["peak"] = values[f"peak_{self.precision}"]
+        factor = {"": 1.0}
+        f = self.factors
+        factor["utilisation"] = _draw(f["utilisation"], rng, size)
+        factor["facility"] = _draw(f["overhead"], rng, size) * _draw(f["pue"], rng, size)
 
-    def unc(block: np.ndarray, g: int, s: int, unit: str) -> Uncertain:
-        return Uncertain.from_stats(block[:, g, s], unit)
+        rows: dict[str, np.ndarray] = {}
+        for key in ["count", *values]:
+            if key != "peak":
+                per_line = counts if key == "count" else counts * values[key][self.line_chip]
+                rows[key] = np.add.reduceat(per_line, self.row_starts, axis=0)
+        rows["peak"] = rows[f"peak_{self.precision}"]
+        out = []
+        for _name, column, fac, scale in self.series:
+            by_company = np.add.reduceat(rows[column], self.company_starts, axis=0) * (factor[fac] * scale)
+            out += [by_company, by_company.sum(axis=0)[None, :]]
+        out += [rows["count" if name == "chips" else name] for name in BREAKDOWN_METRICS]
+        return np.concatenate(out)
 
-    def gaps(rows_of: tuple[GroupEstimate, ...]) -> dict[str, tuple[str, ...]]:
-        held = list(dict.fromkeys(r.chip for r in rows_of))
-        out = {metric: tuple(c for c in held if chip_by_id[c].get(spec) is None)
-               for metric, spec in (("capex", "price"), ("power", "tdp"), ("energy_per_year", "tdp"))}
-        return {k: v for k, v in out.items() if v}
+    # ------------------------------------------------------------------ assembling
+    def assemble(self, stats: np.ndarray) -> tuple[tuple[GroupEstimate, ...], GroupEstimate]:
+        n_c, n_r = len(self.chosen), len(self.row_keys)
+        names = [name for name, *_ in self.series]
+        units = {m.name: m.unit for m in METRICS} | {f"peak_{p}": "FLOP/s" for p in self.precisions}
+        column = {name: col for name, col, *_ in self.series}
+        pos = 0
+        group_stats: dict[str, np.ndarray] = {}
+        for name in names:
+            group_stats[name] = stats[:, pos:pos + n_c + 1]
+            pos += n_c + 1
+        row_stats = {}
+        for name in BREAKDOWN_METRICS:
+            row_stats[name if name != "peak" else f"peak_{self.precision}"] = stats[:, pos:pos + n_r]
+            pos += n_r
+        row_names = [n if n != "peak" else f"peak_{self.precision}" for n in BREAKDOWN_METRICS]
 
-    def group(g: int, name: str, breakdown: tuple[GroupEstimate, ...]) -> GroupEstimate:
-        vals = [unc(company_stats, g, s, units[s]) for s in range(n_company)]
-        return GroupEstimate(name, dict(zip(metric_names, vals[:len(metric_names)])),
-                             dict(zip(precs, vals[len(metric_names):])), breakdown=breakdown,
-                             excludes=gaps(breakdown))
+        def missing(name: str, chip_ix: Iterable[int]) -> tuple[str, ...]:
+            dists = self.columns.get(column[name])
+            return () if dists is None else tuple(self.chips[i].id for i in dict.fromkeys(chip_ix) if dists[i] is None)
 
-    chip_by_id = {c.id: c for c in chips}
+        def build(name: str, st: np.ndarray, g: int, chip_ix: list[int]) -> tuple[Uncertain | None, tuple[str, ...]]:
+            gaps = missing(name, chip_ix)
+            if len(gaps) == len(set(chip_ix)):
+                return None, gaps
+            return Uncertain.from_stats(st[:, g], units[name]), gaps
 
-    rows = [GroupEstimate(k[0], {"chips": unc(row_stats, i, 0, ""), "h100e": unc(row_stats, i, 2, "")},
-                          {precision: unc(row_stats, i, 1, "FLOP/s")}, k[1], k[2])
-            for i, k in enumerate(breakdown_keys)]
-    comps = tuple(group(i, c, tuple(r for r in rows if r.name == c)) for i, c in enumerate(chosen))
-    total_row = group(len(chosen), "total", tuple(rows))
-    assumptions = _assumptions(scen, lines, selected, chips, defaults, ref, h100e_basis, basis_info, precision,
-                               inc, as_of, price_d, tdp_d)
-    return EstimateResult(scen.name, comps, total_row, tuple(assumptions), samples, seed, precision, h100e_basis, inc,
-                          as_of)
+        def group(label: str, g: int, chip_ix: list[int], breakdown: tuple[GroupEstimate, ...],
+                  status: str = "", chip: str = "", stat_of: dict[str, np.ndarray] | None = None,
+                  metric_names: Sequence[str] = names) -> GroupEstimate:
+            metrics: dict[str, Uncertain | None] = {}
+            peak: dict[str, Uncertain | None] = {}
+            excludes: dict[str, tuple[str, ...]] = {}
+            for name in metric_names:
+                u, gaps = build(name, (stat_of or group_stats)[name], g, chip_ix)
+                (peak.__setitem__(name[5:], u) if name.startswith("peak_") else metrics.__setitem__(name, u))
+                if gaps:
+                    excludes[name] = gaps
+            return GroupEstimate(label, metrics, peak, status, chip, breakdown, excludes)
+
+        comps = []
+        for c, name in enumerate(self.chosen):
+            rows = [r for r, k in enumerate(self.row_keys) if k[0] == c]
+            breakdown = tuple(group(name, r, [int(self.row_chip[r])], (), self.row_keys[r][1], self.row_keys[r][2],
+                                    row_stats, row_names) for r in rows)
+            comps.append(group(name, c, [int(self.row_chip[r]) for r in rows], breakdown))
+        total = group("total", n_c, [int(i) for i in self.row_chip], tuple(b for c in comps for b in c.breakdown))
+        return tuple(comps), total
+
+    def assumptions(self) -> list[Assumption]:
+        return _assumptions(self.scen, self.lines, self.sel, self.chips, self.defaults, self.reference, self.basis,
+                            self.precision, self.inc, self.as_of, self.columns)
 
 
-def _assumptions(scen: Scenario, lines: list[Line], selected: np.ndarray, chips: list[Chip], defaults: Any,
-                 ref: Chip, basis: str, basis_info: dict[str, Any], precision: str, inc: tuple[str, ...],
-                 as_of: dt.date | None, price_d: list[Any], tdp_d: list[Any]) -> list[Assumption]:
+def _spec(value: SourcedValue | None, unit: str) -> Distribution | None:
+    return None if value is None else value.distribution(unit)
+
+
+def _scaled(d: Distribution, k: float) -> Distribution:
+    return Distribution(d.low * k, d.central * k, d.high * k, d.dist, d.unit)
+
+
+def _tpp_distribution(chip: Chip) -> Distribution:
+    """TPP [1] as the distribution of the precision that sets it (dense TOPS x bit length)."""
+    best = max((p for p in TPP_BIT_LENGTH if p in chip.peaks),
+               key=lambda p: chip.peaks[p].central.m_as("TFLOP/s") * TPP_BIT_LENGTH[p])
+    return _scaled(chip.peaks[best].distribution("TFLOP/s"), TPP_BIT_LENGTH[best])
+
+
+def _draw(d: Distribution, rng: np.random.Generator, size: int) -> np.ndarray | float:
+    """Samples of ``d``; a fixed value draws no random numbers."""
+    return d.sample(rng.random(size)) if d.is_uncertain else d.central
+
+
+def _chip_values(dists: list[Distribution | None], u_shared: np.ndarray | None, rng: np.random.Generator,
+                 size: int) -> np.ndarray:
+    """Per-chip samples (n_chips, size); a fixed value is broadcast, a missing one is 0 (and excluded)."""
+    out = np.zeros((len(dists), size))
+    for i, d in enumerate(dists):
+        if d is None:
+            continue
+        if d.is_uncertain:
+            out[i] = d.sample(u_shared[i] if u_shared is not None else rng.random(size))
+        else:
+            out[i] = d.central
+    return out
+
+
+def _assumptions(scen: Scenario, lines: HoldingLines, sel: np.ndarray, chips: list[Chip], defaults: Defaults,
+                 ref: Chip, basis: str, precision: str, inc: tuple[str, ...], as_of: dt.date | None,
+                 columns: dict[str, list[Distribution | None]]) -> list[Assumption]:
     out = [Assumption("scenario", f"{scen.name}: {scen.title}", sources=tuple(scen.sources.values()), note=scen.path),
            Assumption("statuses counted", ", ".join(inc) + (f"; dated on or before {as_of}" if as_of else ""))]
     seen: set[tuple[str, str]] = set()
-    for ln, s in zip(lines, selected):
-        if not s or (ln.company, ln.origin + ln.chip.id + ln.status) in seen:
+    for j in sel:
+        ln = lines.lines[j]
+        if (ln.company, ln.origin + ln.chip.id + ln.status) in seen:
             continue
         seen.add((ln.company, ln.origin + ln.chip.id + ln.status))
         what = f"{ln.company}: {ln.chip.id} ({ln.status})" + (f", {ln.origin}" if ln.origin != "holding" else "")
         out.append(Assumption(f"holding {what}", "count sampled from the scenario", sources=ln.sources,
                               note=("ASSUMPTION: " + ln.assumption) if ln.assumption else ""))
+    origins = {lines.lines[j].origin for j in sel}
     for a in scen.allocations:
-        if any(ln.origin == a.label and s for ln, s in zip(lines, selected)):
+        if a.label in origins:
             shares = ", ".join(f"{k} {v:.0%}" for k, v in a.shares.items())
             out.append(Assumption(f"allocation {a.label}",
                                   f"total {a.total.low:,.0f}..{a.total.high:,.0f}; expected shares {shares}; "
@@ -327,23 +451,25 @@ def _assumptions(scen: Scenario, lines: list[Line], selected: np.ndarray, chips:
     for c in chips:
         srcs = tuple(dict.fromkeys(s for v in (*c.peaks.values(), *c.specs.values()) for s in v.sources))
         p = c.peaks.get(precision)
-        desc = f"{p.central:~P} dense {precision}" + (f" (range {p.low:~P}..{p.high:~P})" if p.is_range else "") \
-            if p else f"no {precision} peak: counted as 0 FLOP/s at {precision}"
+        desc = (f"{p.central:~P} dense {precision}" + (f" (range {p.low:~P}..{p.high:~P})" if p.is_range else "")
+                if p else f"{precision} peak not published: left out of peak and effective {precision}")
         out.append(Assumption(f"chip {c.id}", desc, sources=srcs, note=c.path))
     for name in ("utilisation", "server_overhead", "pue"):
         d = defaults[name]
         out.append(Assumption(name, d.distribution.describe(), d.formula, d.value.sources, d.meaning))
-    bdesc = {"bf16": f"dense BF16 (FP16 where a chip lacks BF16) / {ref.id} {ref.peak('bf16'):~P}",
-             "fp8": f"dense 8-bit (FP8, else INT8, else 16-bit) / {ref.id} {ref.peak('fp8'):~P}",
-             "tpp": f"TPP / {ref.id} TPP {ref.tpp.m_as(''):,.0f}"}[basis]
-    fallbacks = [f"{cid} uses {p}" for cid, (p, _) in basis_info.items() if basis != "tpp" and p != basis]
+    if basis == "tpp":
+        bdesc = f"TPP / {ref.id} TPP {ref.tpp.m_as(''):,.0f}"
+    else:
+        rp = basis_precision(ref, basis)
+        bdesc = (f"dense {' or '.join(BASIS_PRECISIONS[basis])} (the first a chip publishes) / "
+                 f"{ref.id} {ref.peak(rp or basis):~P}")
+    used = [f"{c.id} at {p}" for c in chips if basis != "tpp" and (p := basis_precision(c, basis)) not in (basis, None)]
     out.append(Assumption("H100-equivalent basis", bdesc, "h100e = sum count x basis(chip) / basis(reference)",
-                          note="; ".join(fallbacks)))
-    missing_price = [c.id for c, d in zip(chips, price_d) if d is None]
-    missing_tdp = [c.id for c, d in zip(chips, tdp_d) if d is None]
-    if missing_price:
-        out.append(Assumption("capex gaps", "no published price: counted as 0 USD", note=", ".join(missing_price)))
-    if missing_tdp:
-        out.append(Assumption("power gaps", "no published TDP: counted as 0 W", note=", ".join(missing_tdp)))
+                          note="; ".join(used)))
+    for metric, key in (("capex", "price"), ("power", "tdp"), ("h100e", "h100e")):
+        gaps = [c.id for c, d in zip(chips, columns[key]) if d is None]
+        if gaps:
+            out.append(Assumption(f"{metric} gaps", "not published: left out, so the figure is a lower bound",
+                                  note=", ".join(gaps)))
     out.append(Assumption("energy per year", "power x 8,766 h", "energy = power x 1 year (full draw all year)"))
     return out

@@ -62,8 +62,8 @@ def fmt_number(x: float | None, digits: int = 4) -> str:
     ax = abs(x)
     if ax >= 1e15 or ax < 1e-3:
         return f"{x:.{digits - 1}e}"
-    if ax >= 10 ** (digits - 1):
-        return f"{x:,.0f}"
+    if ax >= 10 ** (digits - 1):  # round to ``digits`` significant figures, keep the thousands separators
+        return f"{round(x, digits - 1 - math.floor(math.log10(ax))):,.0f}"
     return f"{x:.{digits}g}"
 
 
@@ -77,11 +77,16 @@ def fmt_count(x: float | None) -> str:
     return f"{x:,.0f}"
 
 
+#: Significant digits of sampled figures: at 10,000 samples a p50 moves about 0.2% between seeds.
+MC_DIGITS = 3
+
+
 def fmt_uncertain(u: Uncertain, factor: float = 1.0) -> str:
-    """``p50 [p5-p95]`` in a table cell."""
+    """``p50 [p5-p95]`` in a table cell, to the 3 significant digits the Monte Carlo supports."""
     if u.p5 == u.p95:
-        return fmt_number(u.p50 * factor)
-    return f"{fmt_number(u.p50 * factor, 3)} [{fmt_number(u.p5 * factor, 3)}-{fmt_number(u.p95 * factor, 3)}]"
+        return fmt_number(u.p50 * factor, MC_DIGITS + 1)
+    return (f"{fmt_number(u.p50 * factor, MC_DIGITS)} [{fmt_number(u.p5 * factor, MC_DIGITS)}-"
+            f"{fmt_number(u.p95 * factor, MC_DIGITS)}]")
 
 
 def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str = "") -> str:

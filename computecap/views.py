@@ -10,7 +10,7 @@ from computecap import __version__
 from computecap.catalog import Chip, RuleSet, SourcedValue
 from computecap.comparison import METRICS, ComparisonRow, chip_metrics, used_metrics
 from computecap.controls import Classification, classify_all, performance_density, tpp
-from computecap.report import dumps, fmt_count, fmt_number, quantity_json, render_rows
+from computecap.report import dumps, fmt_count, fmt_number, fmt_uncertain, quantity_json, render_rows
 
 #: Display unit per chip field.
 CHIP_UNITS = {"memory": "GB", "memory_bandwidth": "TB/s", "interconnect_bandwidth": "GB/s", "tdp": "W",
@@ -165,42 +165,13 @@ ESTIMATE_COLUMNS = (
 )
 
 
-def attach_reference_times(result: Any, preset_id: str, days: dict[str, Any]) -> None:
-    """Add a 'days to train <preset>' column (table) and ``time_to_train`` (JSON) to an estimate."""
-    from computecap.report import fmt_uncertain
-    result.extras["time_to_train"] = {"model": preset_id, "basis": "best chip type, largest coherent cluster",
-                                      "companies": {k: (v.to_dict() if v else None) for k, v in days.items()}}
-    col = {k: (fmt_uncertain(v) if v else "n/a") for k, v in days.items()}
-    result.extras.setdefault("table_columns", []).append((f"days to train {preset_id}", col))
-
-
 def _estimate_cell(group: Any, key: str, precision: str) -> Any:
-    return group.peak[precision] if key == "peak" else group.metrics[key]
-
-
-def estimate_json(result: Any) -> dict[str, Any]:
-    """The ``estimate --format json`` document (DESIGN.md contract)."""
-    def group(g: Any) -> dict[str, Any]:
-        d = {"company": g.name, "peak": {p: u.to_dict() for p, u in g.peak.items()},
-             **{k: v.to_dict() for k, v in g.metrics.items()}}
-        for metric, chip_ids in g.excludes.items():
-            d[metric]["excludes"] = list(chip_ids)  # no published price / TDP: a lower bound
-        d["holdings"] = [{"status": b.status, "chip": b.chip, "chips": b.metrics["chips"].to_dict(),
-                          "peak": {result.precision: b.peak[result.precision].to_dict()},
-                          "h100e": b.metrics["h100e"].to_dict()} for b in g.breakdown]
-        return d
-
-    out = {"scenario": result.scenario, "precision": result.precision, "h100e_basis": result.h100e_basis,
-           "include": list(result.include), "as_of": result.as_of, "companies": [group(c) for c in result.companies],
-           "total": group(result.total), "assumptions": [a.to_dict() for a in result.assumptions],
-           "samples": result.samples, "seed": result.seed, "computecap_version": result.version}
-    out.update({k: v for k, v in result.extras.items() if k != "table_columns"})
-    return out
+    return group.peak.get(precision) if key == "peak" else group.metrics.get(key)
 
 
 def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
     if fmt == "json":
-        return dumps(estimate_json(result))
+        return dumps(result.to_dict())
     cols = ESTIMATE_COLUMNS
     headers = ["company"] + [h.format(precision=result.precision, basis=result.h100e_basis) for _, h, _, _ in cols]
     rows = []
@@ -212,11 +183,12 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
                 rows.append([f"  {b.status} {b.chip}"]
                             + [_cell(b, k, result.precision, f) if k in ("chips", "peak", "h100e") else ""
                                for k, _, _, f in cols])
-    extra_cols = result.extras.get("table_columns", [])
-    for header, values in extra_cols:
-        headers.append(header)
+    if result.time_to_train is not None:
+        model, days = result.time_to_train
+        headers.append(f"days to train {model}")
         for r in rows:
-            r.append(values.get(r[0], ""))
+            d = days.get(r[0])
+            r.append(fmt_uncertain(d) if d else ("n/a" if r[0] in days else ""))
     title = (f"Scenario {result.scenario}: statuses {', '.join(result.include)}"
              + (f", as of {result.as_of}" if result.as_of else "")
              + f"; p50 [p5-p95] over {result.samples:,} samples, seed {result.seed}")
@@ -232,9 +204,12 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
 
 
 def _cell(group: Any, key: str, precision: str, factor: float) -> str:
-    from computecap.report import fmt_uncertain
-    text = fmt_uncertain(_estimate_cell(group, key, precision), factor)
-    return text + " +" if key in getattr(group, "excludes", {}) else text
+    value = _estimate_cell(group, key, precision)
+    if value is None:
+        return "n/p"
+    text = fmt_uncertain(value, factor)
+    excluded = key in group.excludes or (key == "peak" and f"peak_{precision}" in group.excludes)
+    return text + " +" if excluded else text
 
 
 def explain(assumptions: Any) -> str:

@@ -191,10 +191,42 @@ def test_default_scenario_first_batch_is_about_400k() -> None:
     assert r.total.h100e.p50 == pytest.approx(h200.p50, rel=1e-9)  # H200 = H100 in dense BF16
 
 
-def test_chips_without_price_are_named_as_left_out_of_capex() -> None:
-    r = computecap.estimate("us-frontier-2025", include=("all",), samples=500, companies=["xAI"])
-    xai = r.company("xAI")
-    assert "b200-gb200" in xai.excludes["capex"]  # GB200 publishes no unit price
-    assert "capex" not in r.company("xAI").breakdown[0].excludes  # rows carry no metric gaps
-    china = computecap.estimate(samples=500)
-    assert china.total.excludes == {"capex": ("a800",)}  # only PCIe A800 prices are public; all have a TDP
+def test_unpublished_values_are_left_out_and_named_never_zero(spec_dir: Callable[[str, str, str], object]) -> None:
+    """A chip with no price, TDP or FP8 peak: capex, power and fp8 leave it out, say so, and are
+    null where no chip of the group publishes the value."""
+    bare = CHIP.replace('id = "test-chip"', 'id = "bare-chip"').replace('aliases = ["TC1"]', "aliases = []")
+    bare = bare.replace('[tdp]\nvalue = "500 W"\nsource = "s"\n', "").replace(
+        '[price]\nvalue = "10000 USD"\nsource = "s"\n', "")
+    spec_dir("chips", "bare.toml", bare)
+    root = spec_dir("scenarios", "s.toml", """
+        name = "gaps"
+        [companies.A]
+        [companies.B]
+        [[holdings]]
+        company = "A"
+        chip = "bare-chip"
+        count = 10
+        status = "installed"
+        source = "s"
+        [[holdings]]
+        company = "B"
+        chip = "h100"
+        count = 10
+        status = "installed"
+        source = "s"
+        [sources.s]
+        url = "https://example.org"
+        title = "t"
+        accessed = 2026-11-28
+        """)
+    r = estimate("gaps", samples=200, catalog=Catalog([root]), precision="bf16")
+    a, total = r.company("A"), r.total
+    assert a.metrics["capex"] is None and a.metrics["power"] is None and a.peak["fp8"] is None
+    assert a.excludes["capex"] == ("bare-chip",) and a.excludes["peak_fp8"] == ("bare-chip",)
+    # the total counts the H100 SXM alone: 10 x its dense FP8 peak
+    assert total.peak["fp8"].p50 == pytest.approx(10 * computecap.chip("h100").peak("fp8").m_as("FLOP/s"))
+    assert total.excludes["capex"] == ("bare-chip",)
+    doc = r.to_dict()
+    assert doc["companies"][0]["capex"] == {"value": None, "reason": "not published for any chip here: bare-chip"}
+    assert doc["total"]["capex"]["excludes"] == ["bare-chip"]
+
