@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from computecap.catalog import Chip, Scenario
-from computecap.catalog.scenarios import STATUSES
+from computecap.catalog.scenarios import STATUSES, Delivery
 from computecap.catalog.values import Source
+from computecap.core.deliveries import DAYS_PER_YEAR, chip_lifetime, day_numbers, in_service_fraction, segment_array
 from computecap.errors import InputError
 from computecap.uncertainty import Distribution
 
@@ -35,6 +36,7 @@ class Line:
     sources: tuple[Source, ...]
     assumption: str
     origin: str
+    delivery: Delivery | None = None  # when the chips arrive; None = undated (always in service)
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,14 @@ class HoldingLines:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        lines: list[Line] = [Line(h.company, h.chip, h.status, h.date, h.sources, h.assumption, "holding")
-                             for h in scenario.holdings]
+        lines: list[Line] = [Line(h.company, h.chip, h.status, h.date, h.sources, h.assumption, "holding",
+                                  h.delivery) for h in scenario.holdings]
         self._counts = [h.count for h in scenario.holdings]
         groups = []
         for a in scenario.allocations:
             idx = np.arange(len(lines), len(lines) + len(a.shares))
-            lines += [Line(c, a.chip, a.status, a.date, a.sources, a.assumption, a.label) for c in a.shares]
+            lines += [Line(c, a.chip, a.status, a.date, a.sources, a.assumption, a.label, a.delivery)
+                      for c in a.shares]
             groups.append(_Group(a.total, idx, np.array(list(a.shares.values()), dtype=float) * a.concentration))
         self.lines: tuple[Line, ...] = tuple(lines)
         self._groups = tuple(groups)
@@ -84,6 +87,32 @@ class HoldingLines:
                 continue
             gam = rng.standard_gamma(g.alpha[:, None], size=(len(g.index), size))
             out[g.index] = gam * (total / gam.sum(axis=0))
+        return out
+
+    def sample_at(self, rng: np.random.Generator, size: int, dates: Iterable[dt.date], *, retire: bool = True,
+                  lifetime: Distribution | None = None) -> np.ndarray:
+        """Chips in service on each of ``dates``: delivered (after any delay) minus retired [chips].
+
+        Returns (n_lines, n_dates, size). Counts are drawn first, exactly as ``sample`` draws
+        them; then one delay per uncertain delivery (shared by an allocation's lines) and, when
+        ``retire``, one lifetime per sample for the whole scenario (``lifetime`` [years], default
+        the sourced ``chip_lifetime``). Undated lines are in service on every date and never retire.
+        """
+        days = day_numbers(dates)[:, None]
+        counts = self.sample(rng, size)
+        delays: dict[int, np.ndarray | float] = {}
+        for ln in self.lines:
+            d = ln.delivery
+            if d is not None and id(d) not in delays:
+                delays[id(d)] = d.delay.sample(rng.random(size)) if d.delay.is_uncertain else d.delay.central
+        life: np.ndarray | float | None = None
+        if retire and delays:
+            dist = lifetime or chip_lifetime().distribution
+            life = (dist.sample(rng.random(size)) if dist.is_uncertain else dist.central) * DAYS_PER_YEAR
+        out = np.repeat(counts[:, None, :], len(days), axis=1)
+        for j, ln in enumerate(self.lines):
+            if ln.delivery is not None:
+                out[j] *= in_service_fraction(segment_array(ln.delivery), days, delays[id(ln.delivery)], life)
         return out
 
     def select(self, *, statuses: Iterable[str], as_of: dt.date | None = None,
