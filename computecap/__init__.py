@@ -4,56 +4,76 @@ Public API (all quantities are pint Quantities from ``computecap.units.ureg``)::
 
     import computecap
     h200 = computecap.chip("H200")          # a frozen Chip
-    h200.peak("bf16")                       # 989.5 TFLOP/s (dense)
-    computecap.estimate("china-h200-2026", samples=20_000, seed=0)
+    h200.peak("bf16")                       # 989.5 TFLOP/s (dense), as FLOP/s
+    computecap.estimate("china-h200-2026", samples=10_000, seed=0)
     run = computecap.training_run(computecap.Workload.from_numbers(405e9, 15.6e12),
                                   computecap.fixed_cluster(computecap.chip("H100"), 16_384))
 
-Training, serving, export-control and roofline functions are importable from here too;
-their modules load on first use, so ``import computecap`` stays cheap.
+Every name is loaded on first use, so ``import computecap`` (and ``computecap --help``)
+stays cheap and changes no global state of the host program.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from computecap.catalog import Catalog, Chip, ModelPreset, RuleSet, Scenario, default_catalog, set_spec_dirs
-from computecap.errors import (
-    ComputecapError,
-    InputError,
-    OutputError,
-    SpecNotFoundError,
-    SpecValidationError,
-    UnitsError,
-)
-from computecap.units import Q_, ureg
-
 if TYPE_CHECKING:
+    from computecap.catalog import Catalog, Chip, ModelPreset, RuleSet, Scenario, default_catalog, set_spec_dirs
+    from computecap.controls import classify, performance_density, tpp
+    from computecap.core import Cluster, company_cluster, fixed_cluster
+    from computecap.errors import (
+        ComputecapError,
+        InputError,
+        OutputError,
+        SpecNotFoundError,
+        SpecValidationError,
+        UnitsError,
+    )
     from computecap.fleet import EstimateResult
+    from computecap.inference import serve
+    from computecap.roofline import attainable, ridge_point
+    from computecap.training import Workload, training_run
+    from computecap.units import Q_, ureg
 
-#: Names re-exported from modules that are imported only when first used.
+#: Public names and the module each is loaded from on first use.
 _LAZY = {
-    "Workload": "computecap.training", "fixed_cluster": "computecap.core",
-    "company_cluster": "computecap.core", "training_run": "computecap.training",
-    "serve": "computecap.inference", "classify": "computecap.controls", "tpp": "computecap.controls",
-    "performance_density": "computecap.controls", "compare": "computecap.comparison",
-    "attainable": "computecap.roofline", "ridge_point": "computecap.roofline",
+    **dict.fromkeys(("Catalog", "Chip", "ModelPreset", "RuleSet", "Scenario", "default_catalog", "set_spec_dirs"),
+                    "computecap.catalog"),
+    **dict.fromkeys(("ComputecapError", "InputError", "OutputError", "SpecNotFoundError", "SpecValidationError",
+                     "UnitsError"), "computecap.errors"),
+    **dict.fromkeys(("Q_", "ureg"), "computecap.units"),
+    **dict.fromkeys(("Cluster", "fixed_cluster", "company_cluster"), "computecap.core"),
+    **dict.fromkeys(("Workload", "training_run"), "computecap.training"),
+    "EstimateResult": "computecap.fleet",
+    "serve": "computecap.inference",
+    **dict.fromkeys(("classify", "tpp", "performance_density"), "computecap.controls"),
+    **dict.fromkeys(("attainable", "ridge_point"), "computecap.roofline"),
+    "compare": "computecap.comparison",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'computecap' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Q_",
     "Catalog",
     "Chip",
+    "Cluster",
     "ComputecapError",
+    "EstimateResult",
     "InputError",
     "ModelPreset",
     "OutputError",
@@ -62,7 +82,6 @@ __all__ = [
     "SpecNotFoundError",
     "SpecValidationError",
     "UnitsError",
-    # imported on first use (see _LAZY)
     "Workload",
     "__version__",
     "attainable",
@@ -90,39 +109,56 @@ __all__ = [
 ]
 
 
+def _catalog() -> Catalog:
+    from computecap.catalog import default_catalog as _default
+    return _default()
+
+
+def _name(value: object, argument: str) -> str:
+    if not isinstance(value, str):
+        from computecap.errors import InputError as _InputError
+        raise _InputError(f"{argument}: expected a name (a string), got {type(value).__name__}")
+    return value
+
+
 def chip(name: str) -> Chip:
     """A chip by id or alias, case-insensitive (``"H200"`` -> H200 SXM)."""
-    return default_catalog().chip(name)
+    return _catalog().chip(_name(name, "chip"))
 
 
 def chips() -> list[Chip]:
     """Every chip in the catalog (bundled plus user spec directories)."""
-    return default_catalog().chips()
+    return _catalog().chips()
 
 
 def load_scenario(name: str) -> Scenario:
     """A bundled scenario by name, or a scenario TOML file by path."""
-    return default_catalog().scenario(name)
+    return _catalog().scenario(_name(name, "scenario"))
 
 
 def scenarios() -> list[Scenario]:
-    return default_catalog().scenarios()
+    """Every bundled and user scenario."""
+    return _catalog().scenarios()
 
 
 def model_preset(name: str) -> ModelPreset:
-    return default_catalog().preset(name)
+    """A model preset by id or alias."""
+    return _catalog().preset(_name(name, "model"))
 
 
 def model_presets() -> list[ModelPreset]:
-    return default_catalog().presets()
+    """Every model preset."""
+    return _catalog().presets()
 
 
 def rule_set(name: str) -> RuleSet:
-    return default_catalog().rule_set(name)
+    """An export-control rule set by id or alias."""
+    return _catalog().rule_set(_name(name, "rule set"))
 
 
 def rule_sets() -> list[RuleSet]:
-    return default_catalog().rule_sets()
+    """Every export-control rule set."""
+    return _catalog().rule_sets()
 
 
 def estimate(scenario: Scenario | str = "china-h200-2026", **kwargs: Any) -> EstimateResult:

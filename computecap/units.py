@@ -15,16 +15,27 @@ from typing import Any
 
 import pint
 
-from computecap.cache import cache_dir
+from computecap.cache import cache_dir, usable_dir
 from computecap.errors import UnitsError
 
 __all__ = ["DIMENSIONS", "Q_", "Quantity", "check", "describe_unit", "parse_quantity", "show", "unit", "ureg"]
 
-_CACHE = cache_dir()
-ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
-    str(Path(__file__).with_name("units.txt")), cache_folder=_CACHE / "pint" if _CACHE else None)
+
+
+def _registry() -> pint.UnitRegistry[Any]:
+    """The package's own registry. It is never made pint's application registry, so importing
+    computecap changes nothing in the host program. pint's definition cache is used only where
+    it works: an unwritable or broken cache directory falls back to parsing ``units.txt``."""
+    definitions = str(Path(__file__).with_name("units.txt"))
+    folder = usable_dir(cache_dir())
+    try:
+        return pint.UnitRegistry(definitions, cache_folder=folder / "pint" if folder else None)
+    except Exception:  # noqa: BLE001 -- a cache half-written by a parallel run, or a read-only one: no cache
+        return pint.UnitRegistry(definitions)
+
+
+ureg: pint.UnitRegistry[Any] = _registry()
 ureg.formatter.default_format = "~P"
-pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]  # pint leaves this function unannotated
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 

@@ -15,7 +15,16 @@ from computecap.cache import ParsedCache, cache_dir
 from computecap.catalog.calibration import CalibrationRun, parse_runs
 from computecap.catalog.chips import Chip, parse_chip
 from computecap.catalog.defaults import Defaults, parse_defaults
-from computecap.catalog.files import bundled_root, display_path, env_dirs, not_found, read_toml, spec_files
+from computecap.catalog.files import (
+    bundled_root,
+    display_path,
+    env_dirs,
+    not_found,
+    parse_toml,
+    read_spec_bytes,
+    read_toml,
+    spec_files,
+)
 from computecap.catalog.presets import ModelPreset, parse_preset
 from computecap.catalog.rules import RuleSet, parse_rule_set
 from computecap.catalog.scenarios import Scenario, parse_scenario
@@ -70,7 +79,7 @@ class Catalog:
 
     def read(self, path: Path, shown: str) -> dict[str, Any]:
         """A spec file's parsed TOML (cached across starts while the file is unchanged)."""
-        return self.cache.get(path, lambda: read_toml(path, shown))
+        return self.cache.get(path, read_spec_bytes(path, shown), lambda data: parse_toml(data, shown))
 
     def _load(self, kind: str, parse: Callable[..., Any], ident: Callable[[Any], tuple[str, tuple[str, ...]]],
               listing: str, **extra: Any) -> _Index[Any]:

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from computecap.catalog.values import Source, SourcedValue, fail, parse_sources, parse_value
+from computecap.catalog.values import Source, SourcedValue, check_keys, fail, parse_sources, parse_value, text_field
+from computecap.errors import SpecNotFoundError
 from computecap.uncertainty import Distribution
 
-REQUIRED = ("utilisation", "mfu", "goodput", "server_overhead", "pue", "cluster_chips", "amortisation_years")
+#: Defaults every engine may rely on.
+REQUIRED = ("utilisation", "server_overhead", "pue", "cluster_chips", "amortisation_years")
+#: Defaults a file may also set (an engine that reads them says what it does without them).
+OPTIONAL = ("mfu", "goodput", "chip_lifetime")
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,28 @@ class Defaults:
     path: str
 
     def __getitem__(self, name: str) -> Default:
+        if name not in self.values:
+            raise SpecNotFoundError(f"{self.path}: no default {name!r} (it has {', '.join(self.values)})")
         return self.values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.values
 
 
 def parse_defaults(raw: dict[str, Any], path: str) -> Defaults:
     """Validate ``specs/defaults.toml``."""
+    check_keys(raw, ("sources", "h100e_reference", *REQUIRED, *OPTIONAL), path)
     sources = parse_sources(raw.get("sources"), path)
     values = {}
-    for name in REQUIRED:
+    for name in (*REQUIRED, *OPTIONAL):
         entry = raw.get(name)
+        if entry is None and name in OPTIONAL:
+            continue
         if not isinstance(entry, dict):
             raise fail(path, name, "missing: expected a sourced value table")
-        val = parse_value(entry, "dimensionless", sources, path, name)
-        values[name] = Default(name, val, str(entry.get("meaning", "")), str(entry.get("formula", "")))
+        val = parse_value(entry, "dimensionless", sources, path, name, extra_keys=("meaning", "formula"))
+        values[name] = Default(name, val, text_field(entry, "meaning", path, name),
+                               text_field(entry, "formula", path, name))
     ref = raw.get("h100e_reference")
     if not isinstance(ref, str):
         raise fail(path, "h100e_reference", "expected a chip id")

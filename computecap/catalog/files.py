@@ -55,15 +55,42 @@ def spec_files(kind: str, user_dirs: Iterable[Path]) -> list[tuple[Path, str]]:
     return out
 
 
-def read_toml(path: Path, shown: str) -> dict[str, Any]:
-    """Read a TOML file; a syntax error becomes one line naming the file."""
+#: The largest spec file read [B]: the bundled ones are under 40 kB.
+MAX_SPEC_BYTES = 4 << 20
+
+
+def read_spec_bytes(path: Path, shown: str) -> bytes:
+    """A spec file's bytes; a missing, unreadable or oversized file is one line naming it."""
     try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise SpecValidationError(f"{shown}: file too large ({size / 2**20:.1f} MiB; a spec file may have "
+                                      f"at most {MAX_SPEC_BYTES >> 20} MiB)")
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            return fh.read(MAX_SPEC_BYTES + 1)
+    except IsADirectoryError:
+        raise SpecValidationError(f"{shown}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise SpecValidationError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+
+
+def parse_toml(data: bytes, shown: str) -> dict[str, Any]:
+    """Parse TOML bytes; bad encoding, syntax or nesting becomes one line naming the file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecValidationError(f"{shown}: not UTF-8 text (byte {exc.start}): TOML files must be UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecValidationError(f"{shown}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecValidationError(f"{shown}: cannot read: {exc}") from None
+    except RecursionError:
+        raise SpecValidationError(f"{shown}: malformed TOML: arrays or tables nested too deeply") from None
+
+
+def read_toml(path: Path, shown: str) -> dict[str, Any]:
+    """Read and parse a TOML file (errors as one line naming the file)."""
+    return parse_toml(read_spec_bytes(path, shown), shown)
 
 
 def did_you_mean(name: str, candidates: Iterable[str] | Mapping[str, str]) -> str:

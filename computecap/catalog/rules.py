@@ -11,7 +11,7 @@ from typing import Any
 
 import pint
 
-from computecap.catalog.values import Source, fail, parse_sources, resolve_sources
+from computecap.catalog.values import Source, check_keys, fail, parse_sources, resolve_sources, text_field
 from computecap.units import parse_quantity
 
 #: metric -> kind of threshold: "number", "bandwidth" (bytes/s) or "bool".
@@ -88,6 +88,8 @@ def _threshold(metric: str, raw: Any, path: str, where: str) -> float | bool | p
 
 def parse_rule_set(raw: dict[str, Any], path: str) -> RuleSet:
     """Validate one rule-set file and build a ``RuleSet``."""
+    check_keys(raw, ("id", "name", "aliases", "citation", "effective", "until", "applies_to", "note", "source",
+                     "sources", "default_class", "prerequisite", "classes"), path)
     sources = parse_sources(raw.get("sources"), path)
     rid = raw.get("id")
     if not isinstance(rid, str) or not rid:
@@ -100,6 +102,7 @@ def parse_rule_set(raw: dict[str, Any], path: str) -> RuleSet:
         where = f"classes[{i}]"
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise fail(path, f"{where}.name", "expected a class name")
+        check_keys(c, ("name", "effect", "conditions"), path, where)
         conds = []
         raw_conds = c.get("conditions")
         if not isinstance(raw_conds, list) or not raw_conds:
@@ -108,6 +111,7 @@ def parse_rule_set(raw: dict[str, Any], path: str) -> RuleSet:
             cw = f"{where}.conditions[{j}]"
             if not isinstance(cond, dict):
                 raise fail(path, cw, "expected { metric, op, threshold }")
+            check_keys(cond, ("metric", "op", "threshold"), path, cw)
             metric, op = cond.get("metric"), cond.get("op")
             if metric not in METRICS:
                 raise fail(path, f"{cw}.metric", f"expected one of {', '.join(METRICS)}, got {metric!r}")
@@ -116,11 +120,15 @@ def parse_rule_set(raw: dict[str, Any], path: str) -> RuleSet:
             if "threshold" not in cond:
                 raise fail(path, f"{cw}.threshold", "missing")
             conds.append(Condition(metric, op, _threshold(metric, cond["threshold"], path, f"{cw}.threshold")))
-        classes.append(RuleClass(c["name"], str(c.get("effect", "")), tuple(conds)))
+        classes.append(RuleClass(c["name"], text_field(c, "effect", path, where), tuple(conds)))
 
     def date(key: str) -> str:
         v = raw.get(key, "")
-        return v.isoformat() if isinstance(v, dt.date) else str(v)
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if v != "":
+            raise fail(path, key, f"expected a date like 2026-01-15, got {v!r}")
+        return ""
 
     prereq = None
     if "prerequisite" in raw:
@@ -128,12 +136,14 @@ def parse_rule_set(raw: dict[str, Any], path: str) -> RuleSet:
         if not isinstance(pr, dict) or not all(isinstance(pr.get(k), str)
                                                for k in ("rule", "class_prefix", "otherwise")):
             raise fail(path, "prerequisite", "expected { rule, class_prefix, otherwise } (strings)")
+        check_keys(pr, ("rule", "class_prefix", "otherwise"), path, "prerequisite")
         prereq = Prerequisite(pr["rule"], pr["class_prefix"], pr["otherwise"])
     aliases = raw.get("aliases", [])
-    return RuleSet(id=rid, name=str(raw.get("name", rid)),
-                   aliases=tuple(map(str, aliases)) if isinstance(aliases, list) else (),
-                   citation=str(raw.get("citation", "")), effective=date("effective"), until=date("until"),
-                   applies_to=str(raw.get("applies_to", "")), note=str(raw.get("note", "")),
-                   default_class=str(raw.get("default_class", "not controlled")), classes=tuple(classes),
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
+        raise fail(path, "aliases", f"expected a list of names, got {aliases!r}")
+    return RuleSet(id=rid, name=text_field(raw, "name", path, "") or rid, aliases=tuple(aliases),
+                   citation=text_field(raw, "citation", path, ""), effective=date("effective"), until=date("until"),
+                   applies_to=text_field(raw, "applies_to", path, ""), note=text_field(raw, "note", path, ""),
+                   default_class=text_field(raw, "default_class", path, "") or "not controlled", classes=tuple(classes),
                    prerequisite=prereq, sources=resolve_sources(raw.get("source"), sources, path, "source"),
                    all_sources=MappingProxyType(sources), path=path)

@@ -19,6 +19,10 @@ from computecap.uncertainty import Distribution
 from computecap.units import Q_, parse_quantity, show, unit
 
 DISTRIBUTIONS = ("triangular", "uniform", "lognormal", "fixed")
+#: Keys of a sourced value table; loaders add their own (``sparsity``, ``meaning``, ...).
+VALUE_KEYS = ("value", "low", "central", "high", "dist", "source", "confidence", "note", "quoted", "alternatives")
+#: Keys of a ``[sources.<key>]`` table.
+SOURCE_KEYS = ("url", "document", "title", "accessed", "note")
 CONFIDENCE = ("high", "medium", "low", "derived")
 
 
@@ -118,6 +122,7 @@ def parse_sources(raw: Any, path: str) -> dict[str, Source]:
         where = f"sources.{key}"
         if not isinstance(entry, dict):
             raise fail(path, where, "expected a table with url or document, title and accessed")
+        check_keys(entry, SOURCE_KEYS, path, where)
         url, document = entry.get("url", ""), entry.get("document", "")
         if not (isinstance(url, str) and isinstance(document, str)) or not (url or document):
             raise fail(path, where, "expected a url or a document reference")
@@ -130,7 +135,7 @@ def parse_sources(raw: Any, path: str) -> dict[str, Source]:
         if not isinstance(accessed, str) or not accessed:
             raise fail(path, f"{where}.accessed", "expected the date the source was read (e.g. 2026-11-28)")
         out[key] = Source(key=key, title=title, url=url, document=document, accessed=accessed,
-                          note=str(entry.get("note", "")))
+                          note=text_field(entry, "note", path, where))
     return out
 
 
@@ -156,11 +161,23 @@ def _check_positive(q: pint.Quantity[Any], path: str, fieldname: str, allow_zero
         raise fail(path, fieldname, f"expected a positive value, got {show(q)}")
 
 
+def text_field(raw: Mapping[str, Any], key: str, path: str, where: str) -> str:
+    """An optional text field (``""`` when absent); anything but a string is an error naming it."""
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise fail(path, f"{where}.{key}" if where else key, f"expected text, got {type(value).__name__} {value!r}")
+    return value
+
+
 def parse_value(raw: Any, expected: str, sources: Mapping[str, Source], path: str, fieldname: str,
-                allow_zero: bool = False) -> SourcedValue:
-    """Parse one sourced value table (point or range) of dimension ``expected``."""
+                allow_zero: bool = False, extra_keys: Iterable[str] = ()) -> SourcedValue:
+    """Parse one sourced value table (point or range) of dimension ``expected``.
+
+    Keys beyond ``VALUE_KEYS`` and ``extra_keys`` are refused with a did-you-mean.
+    """
     if not isinstance(raw, dict):
         raise fail(path, fieldname, "expected a table with value (or low/high) and source")
+    check_keys(raw, (*VALUE_KEYS, "sparsity", "as_of", "meaning", "formula", *extra_keys), path, fieldname)
     srcs = resolve_sources(raw.get("source"), sources, path, fieldname)
     if "value" in raw:
         if any(k in raw for k in ("low", "high", "central")):
@@ -186,15 +203,15 @@ def parse_value(raw: Any, expected: str, sources: Mapping[str, Source], path: st
         raise fail(path, fieldname, "expected value, or low and high")
     for name, q in (("", central), (".low", low)):
         _check_positive(q, path, fieldname + name, allow_zero)
-    confidence = raw.get("confidence", "")
+    confidence = text_field(raw, "confidence", path, fieldname)
     if confidence and confidence not in CONFIDENCE:
         raise fail(path, f"{fieldname}.confidence", f"expected one of {', '.join(CONFIDENCE)}, got {confidence!r}")
     alts = raw.get("alternatives", [])
     if not isinstance(alts, list) or not all(isinstance(a, dict) for a in alts):
         raise fail(path, f"{fieldname}.alternatives", "expected a list of { value, source, note } tables")
     return SourcedValue(central=central, low=low.to(central.units), high=high.to(central.units), sources=srcs,
-                        dist=dist, note=str(raw.get("note", "")), confidence=str(confidence),
-                        quoted=str(raw.get("quoted", "")),
+                        dist=dist, note=text_field(raw, "note", path, fieldname), confidence=confidence,
+                        quoted=text_field(raw, "quoted", path, fieldname),
                         alternatives=tuple({str(k): str(v) for k, v in a.items()} for a in alts))
 
 
