@@ -289,6 +289,52 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
         plots.plot_estimate(result, plot_path)
 
 
+@cli.command()
+@click.option("--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario name or TOML file.")
+@click.option("--company", "companies", multiple=True, help="Company to report (repeatable; default all).")
+@click.option("--include", multiple=True, callback=_parse_include, metavar="STATUS[,STATUS]",
+              help="Statuses to count: installed, approved, pending, ordered, grey, or all "
+                   "[default: installed,approved].")
+@click.option("--from", "start", default="2022Q1", show_default=True, metavar="QUARTER",
+              help="First quarter (e.g. 2022Q1; a year or a date also works).")
+@click.option("--to", "end", default="2027Q4", show_default=True, metavar="QUARTER", help="Last quarter.")
+@click.option("--by", type=click.Choice(["company", "status"]), default="company", show_default=True,
+              help="One series per company (plus the total), or per company and status.")
+@click.option("--retire/--no-retire", default=True, show_default=True,
+              help="Retire chips after the sourced lifetime (chip_lifetime in specs/defaults.toml).")
+@click.option("--metric", type=click.Choice(["h100e", "chips", "peak", "power"]), default="h100e",
+              show_default=True, help="What --plot draws.")
+@sampling_options
+@click.option("--explain", is_flag=True, help="Print every delivery, lifetime, formula and source.")
+@output_options
+@plot_option
+def timeline(scenario: str, companies: tuple[str, ...], include: tuple[str, ...], start: str, end: str, by: str,
+             retire: bool, metric: str, samples: int, seed: int, explain: bool, fmt: str, output: str | None,
+             plot_path: str | None) -> None:
+    """Quarterly stock in service per company: chips, H100e, peak FLOP/s and power, with p5/p50/p95.
+
+    In service = delivered (dated deliveries of the scenario) minus retired (after a
+    sourced lifetime), at the end of every quarter.
+
+    \b
+    Example:
+      computecap timeline --scenario us-frontier-2025 --plot us.png
+      computecap timeline --include all --by status --from 2024Q1 --to 2027Q4
+    """
+    from computecap.timeline import render
+    from computecap.timeline import timeline as run
+    from computecap.views import explain as explain_text
+    result = run(_catalog().scenario(scenario), start=start, end=end, companies=companies, include=include, by=by,
+                 retire=retire, samples=samples, seed=seed, catalog=_catalog())
+    text = render(result, fmt)
+    if explain and fmt in ("table", "markdown"):
+        text += explain_text(result.assumptions)
+    emit(text, output)
+    if plot_path:
+        from computecap import plots
+        plots.plot_timeline(result, plot_path, metric)
+
+
 # ---------------------------------------------------------------------------- models, train, serve
 @cli.group()
 def models() -> None:

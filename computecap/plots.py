@@ -145,3 +145,44 @@ def plot_roofline(chips: Sequence[Any], precision: str, path: str | Path,
     ax.set_title("Roofline: min(peak, intensity x memory bandwidth)")
     ax.legend(fontsize=8)
     _save(fig, path)
+
+
+def plot_timeline(result: Any, path: str | Path, metric: str = "h100e") -> None:
+    """Quarterly stock in service: p50 lines with p5-p95 bands, one panel per company when grouped by status."""
+    plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter
+    labels = {"h100e": "H100-equivalents (dense BF16)", "chips": "chips in service", "peak": "peak BF16 (EFLOP/s)",
+              "power": "facility power (MW)"}
+    scale = 1e-18 if metric == "peak" else 1.0
+    x = np.array([np.datetime64(d) for d in result.dates])
+    panels = list(dict.fromkeys(s.company for s in result.series)) if result.by == "status" else [""]
+    cols = min(len(panels), 2)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.8 * rows), squeeze=False, sharex=True)
+    status_colour = {"installed": "tab:blue", "approved": "tab:orange", "pending": "tab:green", "ordered": "tab:red",
+                     "grey": "dimgrey"}
+    for i, (ax, panel) in enumerate(zip(axes.flat, panels)):
+        for s in result.series:
+            if result.by == "status" and s.company != panel:
+                continue
+            us = s.metrics[metric]
+            p50, p5, p95 = (np.array([getattr(u, p) * scale for u in us]) for p in ("p50", "p5", "p95"))
+            name = s.status if result.by == "status" else s.company
+            style: dict[str, Any] = ({"color": "black", "ls": "--"} if s.company == "total" else
+                                     {"color": status_colour[s.status]} if s.status else {})
+            line = ax.plot(x, p50, label=name, lw=1.8, **style)[0]
+            ax.fill_between(x, p5, p95, color=line.get_color(), alpha=0.15, lw=0)
+        if panel:
+            ax.set_title(panel, fontsize=10)
+        if i % cols == 0:
+            ax.set_ylabel(labels[metric])
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"))
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{result.scenario}: stock in service at each quarter end (lines p50, bands p5-p95); statuses {', '.join(result.include)}; "
+                 + ("retired after the sourced lifetime" if result.retire else "no retirement"), fontsize=9)
+    fig.autofmt_xdate()
+    _save(fig, path)
