@@ -7,37 +7,31 @@ Vector FP32/FP64 and TF32 are not counted (see specs/rules/README.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pint
 
+from computecap.catalog import default_catalog
 from computecap.catalog.chips import Chip
 from computecap.catalog.rules import Condition, RuleSet
-from computecap.units import Q_
-
-#: Bit length of the multiply inputs for each precision that counts towards TPP.
-TPP_BIT_LENGTH = {"fp64_tensor": 64, "bf16": 16, "fp16": 16, "fp8": 8, "int8": 8, "fp4": 4}
+from computecap.errors import InputError
 
 
 def tpp_by_precision(chip: Chip) -> dict[str, float]:
     """TPP each precision alone would give: dense peak [TOPS] x bit length [bit]."""
-    return {p: chip.peak(p).m_as("TFLOP/s") * bits for p, bits in TPP_BIT_LENGTH.items() if p in chip.peaks}
+    return chip.tpp_by_precision()
 
 
 def tpp(chip: Chip) -> pint.Quantity[Any]:
     """Total Processing Performance [1]: the maximum over precisions of dense TOPS x bit length."""
-    per = tpp_by_precision(chip)
-    return Q_(max(per.values()) if per else 0.0, "")
+    return chip.tpp
 
 
 def performance_density(chip: Chip) -> pint.Quantity[Any] | None:
     """TPP per applicable die area [1/mm**2]; None when the die area is not published."""
-    area = chip.get("die_area")
-    if area is None:
-        return None
-    density: pint.Quantity[Any] = (tpp(chip) / area.central).to("1/mm**2")
-    return density
+    return chip.performance_density
 
 
 def metric_value(chip: Chip, metric: str) -> float | bool | pint.Quantity[Any] | None:
@@ -72,9 +66,9 @@ class Margin:
     def describe(self) -> str:
         if self.value is None:
             return f"{self.condition.describe()}: not published"
-        from computecap.report import fmt_number
         v = f"{self.value:~.4gP}" if isinstance(self.value, pint.Quantity) else (
-            str(self.value).lower() if isinstance(self.value, bool) else fmt_number(self.value))
+            str(self.value).lower() if isinstance(self.value, bool) else
+            f"{self.value:,.0f}" if abs(self.value) >= 1000 else f"{self.value:.4g}")
         rel = "" if self.relative is None else f" ({self.relative:+.1%})"
         return f"{self.condition.describe()}: {v}{rel} {'yes' if self.holds else 'no'}"
 
@@ -122,7 +116,8 @@ def classify(chip: Chip, rule_set: RuleSet, prerequisite: RuleSet | None = None)
     """
     if rule_set.prerequisite is not None:
         if prerequisite is None or prerequisite.id != rule_set.prerequisite.rule:
-            raise ValueError(f"{rule_set.id} needs the rule set {rule_set.prerequisite.rule!r} to be passed")
+            raise InputError(f"rule set {rule_set.id} is an overlay on {rule_set.prerequisite.rule}: "
+                             f"pass that rule set as prerequisite")
         base = classify(chip, prerequisite)
         if not base.name.startswith(rule_set.prerequisite.class_prefix):
             return Classification(chip, rule_set, rule_set.prerequisite.otherwise, f"{prerequisite.id}: {base.name}",
@@ -142,11 +137,14 @@ def classify(chip: Chip, rule_set: RuleSet, prerequisite: RuleSet | None = None)
     return Classification(chip, rule_set, rule_set.default_class, "", False, tuple(margins), failed)
 
 
-def classify_all(chip: Chip, rule_sets: list[RuleSet]) -> list[Classification]:
-    """Classify ``chip`` under every rule set, resolving overlays' prerequisites among them."""
+def classify_all(chip: Chip, rule_sets: list[RuleSet],
+                 lookup: Callable[[str], RuleSet] | None = None) -> list[Classification]:
+    """Classify ``chip`` under every rule set; an overlay's prerequisite comes from the list or
+    from ``lookup`` (default: the catalog), so an overlay can be asked for alone."""
     by_id = {r.id: r for r in rule_sets}
+    find = lookup or default_catalog().rule_set
     out = []
     for r in rule_sets:
-        pre = by_id.get(r.prerequisite.rule) if r.prerequisite else None
+        pre = (by_id.get(r.prerequisite.rule) or find(r.prerequisite.rule)) if r.prerequisite else None
         out.append(classify(chip, r, pre))
     return out

@@ -22,7 +22,8 @@ from computecap.catalog.values import (
     table_list,
 )
 from computecap.errors import InputError
-from computecap.precisions import NAMES
+from computecap.precisions import NAMES, TPP_BIT_LENGTH
+from computecap.units import Q_
 
 #: Precisions a chip may quote a dense peak for, in display order (the one vocabulary).
 PRECISIONS = NAMES
@@ -139,17 +140,26 @@ class Chip:
         note = f"{best.label}: {best.value.note}" if best.value.note else best.label
         return dataclasses.replace(best.value, note=note)
 
+    def tpp_by_precision(self) -> dict[str, float]:
+        """TPP each precision alone would give: dense peak [TOPS] x bit length [bit]."""
+        return {p: self.peaks[p].central.m_as("TFLOP/s") * bits for p, bits in TPP_BIT_LENGTH.items()
+                if p in self.peaks}
+
     @property
     def tpp(self) -> pint.Quantity[Any]:
-        """Total Processing Performance (dense TOPS x bit length, max over precisions) [1]."""
-        from computecap.controls import tpp
-        return tpp(self)
+        """Total Processing Performance [1]: the maximum over precisions of dense TOPS x bit length
+        (BIS, 88 FR 73458, Technical Note to ECCN 3A090)."""
+        per = self.tpp_by_precision()
+        return Q_(max(per.values()) if per else 0.0, "")
 
     @property
     def performance_density(self) -> pint.Quantity[Any] | None:
         """TPP per applicable die area [1/mm**2]; None without a die area."""
-        from computecap.controls import performance_density
-        return performance_density(self)
+        area = self.get("die_area")
+        if area is None:
+            return None
+        density: pint.Quantity[Any] = (self.tpp / area.central).to("1/mm**2")
+        return density
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"
@@ -178,7 +188,8 @@ def _sourced(raw: Any, dim: str, allowed: tuple[str, ...], sources: Mapping[str,
         raise fail(path, f"{where}.alternatives", "expected a list of { value, source, note } tables")
     for i, alt in enumerate(alternatives):
         check_keys(alt, _ALTERNATIVE_KEYS, path, f"{where}.alternatives[{i}]")
-    return parse_value(raw, dim, sources, path, where)
+    extra = set(allowed) - set(_VALUE_KEYS)  # checked above; parse_value reads the value keys only
+    return parse_value({k: v for k, v in raw.items() if k not in extra}, dim, sources, path, where)
 
 
 def _quote_date(raw: Any, path: str, where: str) -> tuple[dt.date, str]:
