@@ -469,44 +469,83 @@ def train(model: str | None, params: str | None, active_params: str | None, toke
 @cli.command()
 @click.option("--model", required=True, help="Model preset (see `computecap models list`).")
 @click.option("--chip", "chips", multiple=True, help="Chip id or alias; repeat to compare chips.")
-@click.option("--count", default=None, help="Chips of each --chip type (default 1).")
-@click.option("--scenario", default=None, help="Scenario name or TOML file (fleet mode).")
+@click.option("--count", default=None, help="Chips of each --chip type [default: one replica].")
+@click.option("--scenario", default=None, help="Scenario name or TOML file (fleet mode: every chip type held).")
 @click.option("--company", default=None, help="Company in the scenario (fleet mode).")
 @click.option("--include", multiple=True, callback=_parse_include, metavar="STATUS[,STATUS]",
               help="Statuses of the company's chips [default: installed,approved].")
-@click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="Concurrent sequences.")
-@click.option("--context", type=click.IntRange(min=1), default=4096, show_default=True, help="Tokens per sequence.")
-@click.option("--precision", type=PRECISION, default="bf16", show_default=True, help="Weights, KV cache and math.")
-@click.option("--efficiency", type=float, default=1.0, show_default=True,
-              help="Fraction of roofline reached (1 = upper bound).")
+@click.option("--input-tokens", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Prompt tokens per request.")
+@click.option("--output-tokens", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Generated tokens per request.")
+@click.option("--concurrency", default="auto", show_default=True,
+              help="Sequences in flight per replica, or auto (what the KV cache holds).")
+@click.option("--tp", type=click.IntRange(min=1), default=None, help="Tensor-parallel degree [default: best].")
+@click.option("--ep", type=click.IntRange(min=1), default=None, help="Expert-parallel degree (MoE) [default: best].")
+@click.option("--precision", type=PRECISION, default="fp8", show_default=True, help="Weight precision.")
+@click.option("--kv-precision", type=PRECISION, default=None,
+              help="KV-cache precision [default: the weights', FP8 for fp4 weights].")
+@click.option("--speculative", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Drafted tokens per decode step (speculative decoding / MTP).")
+@click.option("--chip-hour-price", default=None, metavar="PRICE",
+              help="Cost at a rental rate, e.g. '2.5 USD/h' [default: amortised capital cost].")
 @sampling_options
-@click.option("--explain", is_flag=True, help="Print every formula, input and source.")
+@click.option("--explain", is_flag=True, help="Print every term, input and source.")
 @output_options
 def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str | None, company: str | None,
-          include: tuple[str, ...], batch: int, context: int, precision: str, efficiency: float, samples: int,
-          seed: int, explain: bool, fmt: str, output: str | None) -> None:
-    """Prefill and decode tokens per second per chip (roofline), memory fit, fleet tokens per day.
+          include: tuple[str, ...], input_tokens: int, output_tokens: int, concurrency: str, tp: int | None,
+          ep: int | None, precision: str, kv_precision: str | None, speculative: int, chip_hour_price: str | None,
+          samples: int, seed: int, explain: bool, fmt: str, output: str | None) -> None:
+    """Output tokens per second, latency, cost and energy of serving a model, with p5/p50/p95.
 
     \b
     Example:
-      computecap serve --model llama-3.1-70b --chip H20 --chip H200 --batch 8
-      computecap serve --model qwen2.5-72b --scenario china-h200-2026 --company Tencent
+      computecap serve --model llama-3.1-70b --chip H20 --chip H200 --input-tokens 2048 --output-tokens 256
+      computecap serve --model deepseek-v3 --scenario china-h200-2026 --company Tencent
     """
     from computecap import views
+    from computecap.core import fixed_cluster
     from computecap.inference import serve as run
+    from computecap.inference import serve_fleet
+    from computecap.inference.render import serving_table
+    from computecap.training import parse_count
+    from computecap.units import parse_quantity
     cat = _catalog()
     preset = cat.preset(model)
-    if scenario or company:
-        if chips and len(chips) > 1:
-            raise click.UsageError("fleet mode takes at most one --chip (a chip type within the company)")
-        clusters = [_cluster(chips[0] if chips else None, None, scenario, company, None, include, precision)]
+    if concurrency.strip().lower() == "auto":
+        conc = None
+    elif concurrency.strip().isdigit() and int(concurrency) >= 1:
+        conc = int(concurrency)
     else:
-        if not chips:
-            raise click.UsageError("give --chip ID [--chip ID ...], or --scenario S --company C")
-        clusters = [_cluster(c, count, None, None, None, include, precision) for c in chips]
-    results = [run(preset, cl, precision=precision, batch=batch, context=context, efficiency=efficiency,
-                   samples=samples, seed=seed) for cl in clusters]
-    text = views.serve_table(results, fmt)
+        raise click.BadParameter(f"expected a whole number >= 1 or auto, got {concurrency!r}",
+                                 param_hint="--concurrency")
+    opts: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens, "concurrency": conc,
+                            "tp": tp, "ep": ep, "precision": precision, "kv_precision": kv_precision,
+                            "speculative": speculative,
+                            "chip_hour_price": parse_quantity(chip_hour_price, "USD/h", "--chip-hour-price")
+                            if chip_hour_price else None}
+    if scenario or company:
+        if not (scenario and company):
+            raise click.UsageError("--scenario and --company go together")
+        if chips or count:
+            raise click.UsageError("fleet mode serves on every chip type the company holds: drop --chip/--count")
+        fleet = serve_fleet(preset, cat.scenario(scenario), company, include=include, samples=samples, seed=seed,
+                            catalog=cat, **opts)
+        emit(serving_table(fleet, fmt) + ("".join(views.explain(r.assumptions) for r in fleet.per_chip)
+                                          if explain and fmt in ("table", "markdown") else ""), output)
+        return
+    if not chips:
+        raise click.UsageError("give --chip ID [--chip ID ...], or --scenario S --company C")
+    results = []
+    for c in chips:
+        chip = cat.chip(c)
+        if count is None:
+            probe = run(preset, fixed_cluster(chip, 4096), samples=1, seed=seed, catalog=cat, **opts)
+            n = probe.chips_per_replica
+        else:
+            n = int(parse_count(count, "--count"))
+        results.append(run(preset, fixed_cluster(chip, n), samples=samples, seed=seed, catalog=cat, **opts))
+    text = serving_table(results, fmt)
     if explain and fmt in ("table", "markdown"):
         text += "".join(views.explain(r.assumptions) for r in results)
     emit(text, output)

@@ -1,0 +1,104 @@
+"""Fit the serving efficiencies on the calibration points; write specs/calibration/serving-fit.toml.
+
+Model: step time = max(FLOP / (peak x flop_eff), bytes / (bandwidth x bw_eff)) + communication
+(computecap.inference). The two efficiencies minimise the squared log10 error over the points
+(grid search, deterministic). Uncertainty: leave-one-out refits give the spread of the two
+efficiencies (jackknife) and the out-of-sample residuals, whose RMS (ln) is the residual term
+the engine samples. Re-run after changing the points or the physics:
+    python benchmarks/fit_serving.py            # writes the spec file and prints the table
+    python benchmarks/fit_serving.py --check    # exits 1 if the file on disk is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from computecap.catalog.files import bundled_root
+from computecap.inference.points import ServingPoint, load_points
+from computecap.report import render_rows
+
+SCRIPT_VERSION = "1"
+METHOD = ('method = "grid search (241 x 241, log-spaced 0.05..1) minimising the sum of squared '
+          'log10(predicted / measured); jackknife over points"')
+GRID = np.exp(np.linspace(math.log(0.05), 0.0, 241))  # efficiencies 0.05..1, 1.25% steps
+
+
+def log_predictions(points: list[ServingPoint]) -> np.ndarray:
+    """log10(predicted / measured) per point over the (flop_eff, bw_eff) grid: (points, grid, grid)."""
+    fe, be = np.meshgrid(GRID, GRID, indexing="ij")
+    return np.stack([np.log10(p.predict(fe.ravel(), be.ravel()) / p.measured).reshape(fe.shape) for p in points])
+
+
+def best(err: np.ndarray) -> tuple[int, int]:
+    """Grid indices minimising the sum of squared log errors over the first axis."""
+    i, j = np.unravel_index(int(np.argmin((err ** 2).sum(axis=0))), err.shape[1:])
+    return int(i), int(j)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="fail if serving-fit.toml differs from a fresh fit")
+    args = ap.parse_args()
+    points = load_points("serving-calibration.toml")
+    err = log_predictions(points)
+    i, j = best(err)
+    loo, jack = [], []
+    for k in range(len(points)):
+        keep = [m for m in range(len(points)) if m != k]
+        a, b = best(err[keep])
+        jack.append((math.log(GRID[a]), math.log(GRID[b])))
+        loo.append(float(err[k, a, b]))
+    jk = np.array(jack)
+    n = len(points)
+    # jackknife covariance of the log efficiencies
+    cov = (n - 1) / n * ((jk - jk.mean(axis=0)).T @ (jk - jk.mean(axis=0)))
+    sd = np.sqrt(np.diag(cov))
+    rho = float(cov[0, 1] / (sd[0] * sd[1])) if sd[0] > 0 and sd[1] > 0 else 0.0
+    loo_ln = np.array(loo) * math.log(10)
+    sigma = float(math.sqrt(np.mean(loo_ln ** 2)))
+    data = bundled_root() / "calibration" / "serving-calibration.toml"
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    phys = Path(__file__).resolve().parents[1] / "computecap" / "inference"
+    code = hashlib.sha256(b"".join((phys / f).read_bytes() for f in ("physics.py", "deployment.py"))).hexdigest()
+    header = ["# Fitted serving efficiencies. WRITTEN BY benchmarks/fit_serving.py: do not edit by hand.",
+              "# flop/bandwidth efficiency: achieved / dense peak and / HBM bandwidth in the roofline step time;",
+              "# log_sd and correlation: jackknife (leave-one-out refits) of their natural logs; low/high: central",
+              "# x exp(-/+1.645 log_sd). residual_sigma_ln: RMS of leave-one-out log residuals (ln), sampled by the",
+              "# engine as a lognormal factor on throughput.", "",
+              f"correlation = {rho:.4f}", f"residual_sigma_ln = {sigma:.4f}", f"points = {n}", "",
+              "[provenance]", f'script = "benchmarks/fit_serving.py v{SCRIPT_VERSION}"',
+              'data = "specs/calibration/serving-calibration.toml"', f'data_sha256 = "{digest}"',
+              f'physics_sha256 = "{code}"', METHOD, ""]
+    for name, idx, s in (("flop_efficiency", i, sd[0]), ("bandwidth_efficiency", j, sd[1])):
+        c = float(GRID[idx])
+        header += [f"[{name}]", f"central = {c:.4f}", f"log_sd = {float(s):.4f}",
+                   f"low = {c * math.exp(-1.645 * s):.4f}", f"high = {min(c * math.exp(1.645 * s), 1.0):.4f}", ""]
+    cal = ["[calibration]"] + [f'"{p.id}" = {{ fitted_log10_error = {float(err[k, i, j]):.4f}, '
+                               f'loo_log10_error = {loo[k]:.4f} }}' for k, p in enumerate(points)]
+    text = "\n".join(header + cal) + "\n"
+    out = bundled_root() / "calibration" / "serving-fit.toml"
+    if args.check:
+        if not out.exists() or out.read_text() != text:
+            print(f"{out} is stale: re-run python benchmarks/fit_serving.py", file=sys.stderr)
+            return 1
+    else:
+        out.write_text(text)
+    rows = [[p.id, f"{p.measured:,.1f}", f"{p.measured * 10 ** err[k, i, j]:,.1f}", f"{10 ** err[k, i, j]:.2f}x",
+             f"{10 ** loo[k]:.2f}x"] for k, p in enumerate(points)]
+    print(render_rows(["point", "measured", "fitted", "fitted/measured", "leave-one-out"], rows, "table",
+                      title=f"flop_efficiency {GRID[i]:.3f}, bandwidth_efficiency {GRID[j]:.3f}, "
+                            f"residual sigma (ln, LOO) {sigma:.3f}"))
+    med = float(np.median(np.abs(err[:, i, j])))
+    print(f"median |log10 error|: fitted {med:.3f} ({10 ** med:.2f}x); leave-one-out "
+          f"{float(np.median(np.abs(loo))):.3f} ({10 ** float(np.median(np.abs(loo))):.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Serving physics: per-chip FLOP, bytes and communication of one prefill or decode step.
+
+A replica of ``chips`` chips runs attention with tensor parallelism ``tp`` (``chips / tp``
+data-parallel attention groups) and spreads routed experts over ``ep`` chips. Per step
+and per chip:
+    FLOP   = tokens x (2 x N_active + attention FLOP per token at the context) / chips
+    bytes  = non-expert weights / tp + experts touched x expert bytes / ep + KV read
+    comm   = TP all-reduce (2 per layer) + EP dispatch/combine (per MoE layer), over the
+             scale-up link inside a node and the network card beyond it
+Experts touched per MoE layer for T tokens in the EP group: E x (1 - (1 - k/E)^T).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from computecap.catalog import ModelPreset
+from computecap.errors import InputError
+
+
+def kv_values_per_token(preset: ModelPreset) -> float:
+    """KV-cache values per token [1]: layers x kv_cache_dim (MLA) or 2 x layers x kv_heads x head_dim."""
+    s = preset.shape
+    if "layers" not in s:
+        raise InputError(f"{preset.id}: the KV cache needs `layers`, not published in {preset.path}")
+    if "kv_cache_dim" in s:
+        return float(s["layers"] * s["kv_cache_dim"])
+    if preset.attention == "mla":
+        return float(s["layers"] * (s["kv_lora_rank"] + s["qk_rope_head_dim"]))
+    if "heads" not in s or ("d_model" not in s and "head_dim" not in s):
+        raise InputError(f"{preset.id}: the KV cache needs heads and d_model (or head_dim), "
+                         f"not published in {preset.path}")
+    return 2.0 * s["layers"] * s.get("kv_heads", s["heads"]) * head_dim(preset)
+
+
+def head_dim(preset: ModelPreset) -> int:
+    """Width of one attention head [1]: head_dim, or d_model / heads."""
+    s = preset.shape
+    return int(s.get("head_dim", s.get("d_model", 0) // max(s.get("heads", 1), 1)))
+
+
+def kv_heads(preset: ModelPreset) -> int:
+    """Distinct KV heads tensor parallelism can split [1]: 1 for MLA (one shared latent)."""
+    s = preset.shape
+    return 1 if preset.attention == "mla" else s.get("kv_heads", s.get("heads", 1))
+
+
+def attention_flop_per_token(preset: ModelPreset, context: float, phase: str) -> float:
+    """Attention-score and value FLOP for one token attending over ``context`` tokens [FLOP].
+
+    MHA/GQA: 4 x layers x heads x head_dim x context. MLA decode runs in the absorbed
+    (latent) form: 2 x layers x heads x (2 x kv_lora_rank + rope dim) x context; MLA prefill
+    runs per head: 2 x layers x heads x (nope + rope + v dims) x context.
+    """
+    s = preset.shape
+    layers, heads = s.get("layers", 0), s.get("heads", 0)
+    if preset.attention == "mla":
+        if phase == "decode":
+            width = 2 * s["kv_lora_rank"] + s["qk_rope_head_dim"]
+        else:
+            width = s["qk_nope_head_dim"] + s["qk_rope_head_dim"] + s["v_head_dim"]
+        return 2.0 * layers * heads * width * context
+    return 4.0 * layers * heads * head_dim(preset) * context
+
+
+def experts_touched(experts: int, per_token: int, tokens: float) -> float:
+    """Expected distinct routed experts hit in one MoE layer by ``tokens`` tokens [1] (uniform routing)."""
+    if tokens <= 0:
+        return 0.0
+    return float(experts * (1.0 - (1.0 - per_token / experts) ** tokens))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A replica's parallel layout: chips [1], tensor-parallel and expert-parallel degrees [1]."""
+
+    chips: int
+    tp: int
+    ep: int
+
+    @property
+    def dp(self) -> int:
+        """Data-parallel attention groups in the replica [1]."""
+        return self.chips // self.tp
+
+    def describe(self) -> str:
+        return f"{self.chips} chip(s): TP{self.tp}" + (f", EP{self.ep}" if self.ep > 1 else "") + \
+            (f", attention DP{self.dp}" if self.dp > 1 else "")
+
+
+@dataclass(frozen=True)
+class Links:
+    """Communication path of a chip: scale-up and scale-out bandwidth [B/s], node size [chips],
+    link efficiency [1], collective latency [s], activation bytes [B]."""
+
+    scale_up: float
+    scale_out: float
+    node_chips: int
+    efficiency: float
+    latency: float
+    activation_bytes: float
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """One step on one chip: FLOP [FLOP], bytes read from HBM [B], communication time [s], tokens [1]."""
+
+    flop: float
+    weight_bytes: float
+    kv_bytes: float
+    comm_seconds: float
+    tokens: float
+
+
+@dataclass(frozen=True)
+class Model:
+    """What the physics needs from a preset, at a weight precision: bytes per weight [B]."""
+
+    preset: ModelPreset
+    weight_bytes: float
+    kv_bytes: float
+
+    @property
+    def n_total(self) -> float:
+        return float(self.preset.n_params or 0.0)
+
+    @property
+    def n_active(self) -> float:
+        return float(self.preset.n_active or 0.0)
+
+    @property
+    def routed(self) -> float:
+        """Routed-expert parameters [1] (0 for dense models)."""
+        return self.preset.routed_params
+
+    def weights_per_chip(self, layout: Layout) -> float:
+        """Weight bytes held by each chip [B]: non-expert weights split over TP, routed experts over all chips
+        (whole experts under EP, slices of every expert under TP)."""
+        return ((self.n_total - self.routed) / layout.tp + self.routed / layout.chips) * self.weight_bytes
+
+    def kv_per_token_per_chip(self, layout: Layout) -> float:
+        """KV bytes one token costs on each chip of its attention group [B] (replicated beyond the KV heads)."""
+        return kv_values_per_token(self.preset) * self.kv_bytes / min(layout.tp, kv_heads(self.preset))
+
+    def expert_bytes_read(self, tokens: float) -> float:
+        """Routed-expert bytes read in one step by ``tokens`` tokens, whole replica [B]."""
+        s, e = self.preset.shape, self.preset.expert_params
+        if e is None:
+            return 0.0
+        return s["moe_layers"] * experts_touched(s["experts"], s["experts_per_token"], tokens) * e * self.weight_bytes
+
+
+def step_cost(model: Model, layout: Layout, links: Links, sequences: float, new_tokens: float,
+              context: float, phase: str) -> StepCost:
+    """Per-chip cost of one step in which ``sequences`` sequences each process ``new_tokens`` tokens
+    attending over ``context`` tokens (replica totals; phase 'decode' or 'prefill')."""
+    tokens = sequences * new_tokens
+    flop = tokens * (2.0 * model.n_active + attention_flop_per_token(model.preset, context, phase)) / layout.chips
+    weights = (model.n_total - model.routed) * model.weight_bytes / layout.tp + \
+        model.expert_bytes_read(tokens) / layout.chips
+    kv_read = (sequences / layout.dp) * context * model.kv_per_token_per_chip(layout) if phase == "decode" else \
+        (sequences / layout.dp) * new_tokens * model.kv_per_token_per_chip(layout)
+    return StepCost(flop, weights, kv_read, comm_seconds(model, layout, links, tokens), tokens)
+
+
+def _transfer(bytes_per_chip: float, group: int, links: Links) -> float:
+    """Seconds to move ``bytes_per_chip`` off each chip of a ``group``-chip collective [s]."""
+    if group <= links.node_chips:
+        return bytes_per_chip / (links.scale_up * links.efficiency)
+    inside = (links.node_chips - 1) / (group - 1)
+    return max(bytes_per_chip * inside / (links.scale_up * links.efficiency),
+               bytes_per_chip * (1 - inside) / (links.scale_out * links.efficiency))
+
+
+def comm_seconds(model: Model, layout: Layout, links: Links, tokens: float) -> float:
+    """Communication time of one step over ``tokens`` replica tokens [s] (not overlapped with compute)."""
+    s = model.preset.shape
+    d, layers = s.get("d_model", 0), s.get("layers", 0)
+    total = 0.0
+    if layout.tp > 1:
+        msg = tokens / layout.dp * d * links.activation_bytes
+        per_chip = 2.0 * (layout.tp - 1) / layout.tp * msg  # ring all-reduce
+        n = 2 * layers if layout.ep == 1 else layers + (layers - s.get("moe_layers", 0))
+        total += n * (_transfer(per_chip, layout.tp, links) + links.latency)
+    if layout.ep > 1 and "moe_layers" in s:
+        k = s["experts_per_token"]
+        per_chip = tokens / layout.chips * k * d * (1.0 + links.activation_bytes) * (layout.ep - 1) / layout.ep
+        total += s["moe_layers"] * (_transfer(per_chip, layout.ep, links) + 2 * links.latency)
+    return total
+
+
+def accepted_per_step(draft: int, acceptance: float) -> float:
+    """Tokens emitted per decode step with ``draft`` drafted tokens at per-token acceptance [1]."""
+    if draft == 0:
+        return 1.0
+    return (1.0 - acceptance ** (draft + 1)) / (1.0 - acceptance) if acceptance < 1 else draft + 1.0
+
+
+def default_layout(model: Model, chip_memory: float, kv_fraction: float, node_chips: int,
+                   min_sequences_bytes: float) -> Layout:
+    """The smallest power-of-two replica within a node (then whole nodes) that holds the weights and
+    leaves KV room for ``min_sequences_bytes`` [B]: TP across it for dense models; for MoE,
+    TP within it up to the node, experts over all of it."""
+    moe = model.routed > 0
+    chips = 1
+    while True:
+        tp = min(chips, node_chips)
+        layout = Layout(chips, tp if (moe or chips <= node_chips) else chips, chips if moe else 1)
+        free = kv_fraction * (chip_memory - model.weights_per_chip(layout)) * chips
+        if free >= min_sequences_bytes:
+            return layout
+        if chips >= 4096:
+            raise InputError(f"{model.preset.id} does not fit in 4,096 chips of {chip_memory / 1e9:.0f} GB")
+        chips *= 2
+
+
+def check_layout(model: Model, layout: Layout) -> None:
+    """Refuse a layout the model cannot run with (InputError naming the option)."""
+    if layout.chips % layout.tp or layout.chips % layout.ep:
+        raise InputError(f"--tp {layout.tp} and --ep {layout.ep}: chips per replica ({layout.chips}) must be a "
+                         "multiple of both")
+    if layout.ep > 1 and model.routed == 0:
+        raise InputError(f"--ep {layout.ep}: {model.preset.id} is dense (no experts to spread)")
+    if not math.isfinite(model.weights_per_chip(layout)):
+        raise InputError("layout: weights per chip are not finite")
