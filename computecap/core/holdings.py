@@ -94,9 +94,10 @@ class HoldingLines:
         """Chips in service on each of ``dates``: delivered (after any delay) minus retired [chips].
 
         Returns (n_lines, n_dates, size). Counts are drawn first, exactly as ``sample`` draws
-        them; then one delay per uncertain delivery (shared by an allocation's lines) and, when
-        ``retire``, one lifetime per sample for the whole scenario (``lifetime`` [years], default
-        the sourced ``chip_lifetime``). Undated lines are in service on every date and never retire.
+        them; then one delay per uncertain delivery (shared by an allocation's lines) and one lifetime
+        per sample for the whole scenario (``lifetime`` [years], default the sourced ``chip_lifetime``;
+        drawn even when ``retire`` is False, so the switch changes no other stream). Undated lines
+        are in service on every date and never retire.
         """
         days = day_numbers(dates)[:, None]
         counts = self.sample(rng, size)
@@ -106,9 +107,10 @@ class HoldingLines:
             if d is not None and id(d) not in delays:
                 delays[id(d)] = d.delay.sample(rng.random(size)) if d.delay.is_uncertain else d.delay.central
         life: np.ndarray | float | None = None
-        if retire and delays:
+        if delays:  # drawn even when not retiring, so the switch leaves every other stream unchanged
             dist = lifetime or chip_lifetime().distribution
-            life = (dist.sample(rng.random(size)) if dist.is_uncertain else dist.central) * DAYS_PER_YEAR
+            drawn = (dist.sample(rng.random(size)) if dist.is_uncertain else dist.central) * DAYS_PER_YEAR
+            life = drawn if retire else None
         out = np.repeat(counts[:, None, :], len(days), axis=1)
         for j, ln in enumerate(self.lines):
             if ln.delivery is not None:
