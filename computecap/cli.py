@@ -7,6 +7,8 @@ Library errors become one ``Error: ...`` line and exit code 1; usage errors exit
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -15,23 +17,53 @@ import click
 
 from computecap import __version__
 from computecap.errors import ComputecapError
+from computecap.precisions import NAMES as PRECISION_NAMES
 
 F = Callable[..., Any]
 
 
 class Group(click.Group):
-    """A click group that turns computecap errors into one line and exit 1."""
+    """A click group that turns every error into one line: exit 1 for data and computation
+    errors, 2 for usage errors (click's), never a traceback (``COMPUTECAP_DEBUG=1`` shows it)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ComputecapError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_one_line(str(exc))) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:  # e.g. `computecap chips list | head`
+            sys.stderr.close()
+            raise SystemExit(1) from None
+        except Exception as exc:
+            if os.environ.get("COMPUTECAP_DEBUG"):
+                raise
+            raise click.ClickException(_one_line(f"internal error ({type(exc).__name__}: {exc}); please report "
+                                                 "it with the command line (COMPUTECAP_DEBUG=1 shows the traceback)"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _file_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A file to write: not a directory, in a directory that exists (checked before any work)."""
+    if value is None or value == "-":
+        return value
+    from pathlib import Path
+    path = Path(value)
+    if value.endswith(("/", os.sep)) or path.is_dir():
+        raise click.BadParameter(f"{value!r} is a directory; expected a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise click.BadParameter(f"directory {str(parent)!r} does not exist")
+    return value
 
 
 def output_options(f: F) -> F:
     """``--format`` and ``--output``, shared by every command that renders a result."""
-    f = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+    f = click.option("--output", "-o", default=None, metavar="FILE", callback=_file_path,
                      help="Write to FILE (atomically) instead of standard output.")(f)
     f = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
                      show_default=True, help="Output format.")(f)
@@ -40,8 +72,19 @@ def output_options(f: F) -> F:
 
 def plot_option(f: F) -> F:
     """``--plot FILE.png`` (needs the ``plot`` extra)."""
-    return click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+    return click.option("--plot", "plot_path", default=None, metavar="FILE.png", callback=_plot_path,
                         help="Also draw a PNG chart to FILE (pip install 'computecap[plot]').")(f)
+
+
+def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    value = _file_path(ctx, param, value)
+    if value is not None and not value.lower().endswith(".png"):
+        raise click.BadParameter(f"expected a .png file name, got {value!r}")
+    if value is not None:
+        import importlib.util
+        if importlib.util.find_spec("matplotlib") is None:
+            raise click.BadParameter("needs matplotlib: pip install 'computecap[plot]'")
+    return value
 
 
 def emit(text: str, output: str | None) -> None:
@@ -135,7 +178,7 @@ def chips_compare(chip_names: tuple[str, ...], baseline: str | None, intensity: 
     cat = _catalog()
     chip_objs = [cat.chip(n) for n in chip_names]
     base = cat.chip(baseline) if baseline else chip_objs[0]
-    if intensity is not None and intensity <= 0:
+    if intensity is not None and not (math.isfinite(intensity) and intensity > 0):
         raise click.BadParameter(f"expected a positive arithmetic intensity [FLOP/byte], got {intensity}",
                                  param_hint="--intensity")
     rows = compare(chip_objs, base)
@@ -197,30 +240,33 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 def _parse_include(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    from computecap.catalog.scenarios import STATUSES
-    items = [s.strip().lower() for v in value for s in v.split(",") if s.strip()]
-    if not items:
-        return ("installed", "approved")
-    if "all" in items:
-        return STATUSES
-    bad = [s for s in items if s not in STATUSES]
-    if bad:
-        raise click.BadParameter(f"unknown status {bad[0]!r}; expected any of {', '.join(STATUSES)} or 'all'")
-    return tuple(dict.fromkeys(items))
+    from computecap.core import DEFAULT_INCLUDE, parse_include
+    from computecap.errors import InputError
+    if not value:
+        return DEFAULT_INCLUDE
+    try:
+        return parse_include(",".join(v.strip().lower() for v in value), "--include")
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--include: ")) from None
 
 
-def _positive_int(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    if value is not None and value < 1:
-        raise click.BadParameter(f"expected a positive integer, got {value}")
+def _samples(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    from computecap.core.sampling import MAX_SAMPLES
+    if not 1 <= value <= MAX_SAMPLES:
+        raise click.BadParameter(f"expected a whole number from 1 to {MAX_SAMPLES:,}, got {value:,}")
     return value
+
+
+#: The default sample count of the CLI and the library (computecap.core.sampling.DEFAULT_SAMPLES).
+DEFAULT_SAMPLES = 10_000
 
 
 def sampling_options(f: F) -> F:
     """``--samples`` and ``--seed``."""
-    f = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+    f = click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=0, show_default=True,
                      help="Random seed: the same seed gives the same output.")(f)
-    f = click.option("--samples", type=int, default=10_000, show_default=True, callback=_positive_int,
-                     help="Monte Carlo samples (chunked: 10 million fit in bounded memory).")(f)
+    f = click.option("--samples", type=int, default=DEFAULT_SAMPLES, show_default=True, callback=_samples,
+                     help="Monte Carlo samples (chunked: memory stays bounded at any count).")(f)
     return f
 
 
@@ -240,7 +286,7 @@ def _progress(samples: int) -> Any:
 @click.option("--as-of", "as_of", callback=_parse_date, default=None, metavar="DATE",
               help="Only holdings dated on or before DATE (YYYY-MM-DD).")
 @click.option("--precision", default="bf16", show_default=True,
-              type=click.Choice(["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"]),
+              type=click.Choice(list(PRECISION_NAMES)),
               help="Precision of the effective figure.")
 @click.option("--h100e-basis", "h100e_basis", type=click.Choice(["bf16", "fp8", "tpp"]), default="bf16",
               show_default=True, help="H100-equivalents: dense BF16, dense 8-bit, or TPP relative to H100 SXM.")
@@ -419,7 +465,7 @@ def cluster_options(f: F) -> F:
     return f
 
 
-PRECISION = click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"])
+PRECISION = click.Choice(list(PRECISION_NAMES))
 
 
 @cli.command()
@@ -429,8 +475,13 @@ PRECISION = click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"])
 @click.option("--tokens", default=None, help="Training tokens, e.g. 15.6T.")
 @cluster_options
 @click.option("--precision", type=PRECISION, default="bf16", show_default=True, help="Training precision.")
-@click.option("--mfu", default=None, help="Step-time MFU: X, X% or LOW..HIGH (90%% interval) [default: calibrated].")
-@click.option("--goodput", default=None, help="Productive share of billed time: X or LOW..HIGH [default: calibrated].")
+@click.option("--hours", type=click.Choice(["billed", "steps"]), default="billed", show_default=True,
+              help="What chip-hours count: billed wall-clock (failures and restarts included) or step time only.")
+@click.option("--mfu", default=None,
+              help="Your step-time MFU of the dense BF16 peak: X, X% or LOW..HIGH (90%% interval); replaces the "
+                   "fitted utilisation [default: fitted on published runs].")
+@click.option("--goodput", default=None,
+              help="Productive share of billed time: X or LOW..HIGH (with --hours billed) [default: fitted].")
 @click.option("--attention", is_flag=True, help="Add the attention term 12 x layers x d_model x seq_len x D.")
 @click.option("--recompute", is_flag=True, help="Full activation recompute: count hardware FLOP (8ND).")
 @click.option("--chip-hour-price", default=None, metavar="PRICE",
@@ -440,10 +491,13 @@ PRECISION = click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4"])
 @output_options
 def train(model: str | None, params: str | None, active_params: str | None, tokens: str | None, chip: str | None,
           count: str | None, scenario: str | None, company: str | None, cluster_size: str | None,
-          include: tuple[str, ...], precision: str, mfu: str | None, goodput: str | None, attention: bool,
-          recompute: bool, chip_hour_price: str | None, samples: int, seed: int, explain: bool, fmt: str,
-          output: str | None) -> None:
+          include: tuple[str, ...], precision: str, hours: str, mfu: str | None, goodput: str | None,
+          attention: bool, recompute: bool, chip_hour_price: str | None, samples: int, seed: int, explain: bool,
+          fmt: str, output: str | None) -> None:
     """How long, how many chip-hours, how much energy and money to train a model.
+
+    Utilisation comes from a model fitted on 69 published runs (leave-one-family-out
+    intervals); --explain shows each fitted term, its value for this run and the data.
 
     \b
     Example:
@@ -451,11 +505,14 @@ def train(model: str | None, params: str | None, active_params: str | None, toke
       computecap train --scenario china-h200-2026 --company ByteDance --model llama-3.1-405b
     """
     from computecap import views
-    from computecap.training import parse_fraction, training_run
+    from computecap.core import whole_count
+    from computecap.training import parse_count, parse_fraction, training_run
     from computecap.units import parse_quantity
+    if count:
+        whole_count(parse_count(count, "--count"), "--count")
     w = _workload(model, params, active_params, tokens)
     cl = _cluster(chip, count, scenario, company, cluster_size, include, precision)
-    result = training_run(w, cl, precision=precision, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
+    result = training_run(w, cl, precision=precision, hours=hours, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
                           goodput=parse_fraction(goodput, "--goodput") if goodput else None, attention=attention,
                           recompute=recompute, samples=samples, seed=seed,
                           chip_hour_price=parse_quantity(chip_hour_price, "USD/h", "--chip-hour-price")
@@ -579,10 +636,16 @@ def controls(chip_names: tuple[str, ...], rules: tuple[str, ...], fmt: str, outp
         plots.plot_controls(chip_objs, [r for r in all_rules if r.id in wanted], plot_path)
 
 
-def main() -> None:
-    """Entry point of the ``computecap`` console script."""
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the ``computecap`` console script (``args`` default: the command line)."""
     try:
-        cli(prog_name="computecap")
-    except KeyboardInterrupt:
+        code = cli.main(args=args, prog_name="computecap", standalone_mode=False)
+    except click.ClickException as exc:  # one line: "Error: <what was wrong and what was expected>"
+        click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -50,7 +50,31 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n"
+    """Strict JSON (no NaN or Infinity: a missing figure is null)."""
+    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+#: Control characters (C0, C1, DEL) and bidirectional overrides that a name read from a file may carry.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: ASCII stand-ins for the non-ASCII characters computecap prints, for terminals that lack them.
+_ASCII = str.maketrans({"\u00b2": "**2", "\u00b3": "**3", "\u00b5": "u", "\u2013": "-", "\u2014": "-",
+                        "\u00d7": "x", "\u2248": "~", "\u2264": "<=", "\u2265": ">=", "\u2026": "...",
+                        "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00b1": "+/-"})
+
+
+def safe_text(text: str) -> str:
+    """``text`` without control characters or bidi overrides (tabs and newlines kept)."""
+    return _UNSAFE.sub("", text)
+
+
+def encodable(text: str, encoding: str | None) -> str:
+    """``text`` as the stream's encoding can carry it: ASCII stand-ins, then '?' for the rest."""
+    enc = encoding or "utf-8"
+    try:
+        text.encode(enc)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return text.translate(_ASCII).encode(enc, errors="replace").decode(enc)
 
 
 def fmt_number(x: float | None, digits: int = 4) -> str:
@@ -91,7 +115,8 @@ def fmt_uncertain(u: Uncertain, factor: float = 1.0) -> str:
 
 def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str = "") -> str:
     """Render rows as an aligned text table, CSV or Markdown."""
-    rows = [["" if c is None else str(c) for c in r] for r in rows]
+    rows = [["" if c is None else " ".join(safe_text(str(c)).split()) for c in r] for r in rows]
+    headers = [safe_text(h) for h in headers]
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -125,7 +150,9 @@ def _numeric(cell: str) -> bool:
 def write_output(text: str, path: str | Path | None) -> None:
     """Print ``text``, or write it to ``path`` atomically (temporary file, then rename)."""
     if path is None or str(path) == "-":
-        print(text, end="")
+        import sys
+        sys.stdout.write(encodable(text, sys.stdout.encoding))
+        sys.stdout.flush()
         return
     write_atomic(Path(path), text.encode("utf-8"))
 

@@ -59,7 +59,7 @@ def test_scenarios_commands(runner: CliRunner) -> None:
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["estimate", "--samples", "0"], 2, "expected a positive integer"),
+    (["estimate", "--samples", "0"], 2, "expected a whole number from 1 to 100,000,000, got 0"),
     (["estimate", "--include", "shipped"], 2, "unknown status 'shipped'"),
     (["estimate", "--company", "Bytedanse"], 1, "did you mean 'ByteDance'"),
     (["estimate", "--as-of", "2026-13-01"], 2, "expected a date"),
