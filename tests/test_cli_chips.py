@@ -78,7 +78,7 @@ def test_user_specs_option(runner: CliRunner, spec_dir: Callable[..., Path]) -> 
     (["chips", "compare", "H20", "nope-chip"], 1, "unknown chip 'nope-chip'"),
     (["chips", "compare", "H20", "H200", "--intensity", "0"], 2, "--intensity"),
     (["chips", "show", "H200", "--format", "yaml"], 2, "'yaml' is not one of"),
-    (["chips", "show", "H200", "--output", "/nonexistent-dir/x.json"], 2, "directory ./nonexistent-dir. does not exist"),
+    (["chips", "show", "H200", "--output", "/nonexistent-dir/x.json"], 2, "directory '/nonexistent-dir' does not exist"),
 ])
 def test_bad_input_is_one_line(runner: CliRunner, args: list[str], code: int, message: str) -> None:
     res = runner.invoke(cli, args)
