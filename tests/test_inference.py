@@ -172,3 +172,14 @@ def test_fit_file_is_current_and_sane() -> None:
     assert 0 < be < fe <= 1  # bandwidth efficiency below FLOP efficiency, as the issue reports
     assert fit.points == 10 and 0 < fit.residual_sigma < 1
     assert math.isfinite(float(np.linalg.det(fit.log_cov)))
+
+
+def test_fleet_serves_every_chip_type_and_sums_them() -> None:
+    from computecap.inference import serve_fleet
+    scen = computecap.catalog.default_catalog().scenario("china-h200-2026")
+    r = serve_fleet(computecap.model_preset("llama-3.1-70b"), scen, "Tencent", samples=300)
+    chips = {x.chip.id for x in r.per_chip}
+    assert {"h20", "h200-sxm"} <= chips  # every type held, not only the largest cluster
+    parts = sum(x.values["output_throughput"].p50 for x in r.per_chip)  # type: ignore[union-attr]
+    assert r.total_output_throughput.p50 == pytest.approx(parts, rel=0.15)
+    assert r.total_tokens_per_day.p50 == pytest.approx(86_400 * r.total_output_throughput.p50, rel=1e-9)

@@ -304,13 +304,19 @@ def serve_fleet(preset: ModelPreset, scenario: Scenario, company: str, *, includ
     for i in idx:
         by_chip.setdefault(lines.lines[i].chip.id, []).append(int(i))
     central = lines.central()
+    opts: dict[str, Any] = {"input_tokens": 1024, "output_tokens": 1024, "concurrency": None, "tp": None, "ep": None,
+                            "precision": "fp8", "kv_precision": None, "speculative": 0, "chip_hour_price": None}
+    unknown = set(kwargs) - set(opts)
+    if unknown:
+        raise TypeError(f"serve_fleet: unexpected argument {min(unknown)!r}")
+    opts.update(kwargs)
     plans, clusters, skipped = [], [], {}
     for cid, rows in by_chip.items():
         chip = lines.lines[rows[0]].chip
         srcs = tuple(dict.fromkeys(s for i in rows for s in lines.lines[i].sources))
         held = float(central[rows].sum())
         try:
-            plan = _plan(preset, chip, **kwargs)
+            plan = _plan(preset, chip, **opts)
         except InputError as exc:
             skipped[cid] = str(exc)
             continue
