@@ -4,7 +4,7 @@ Reference values, by where they come from:
 - Epoch AI, AI Chip Owners data (github.com/epoch-research/ai-chip-counts, commit d1b1bc3): the sum of the
   H100e medians, rows "<Owner> <chip> cumulative through Q4 2025" of owners_csv_export/*_cumulative_by_chip.csv,
   over the chip classes the scenario includes (it leaves out MI350X, Trainium1 and TPU v4i, which have no
-  catalog chip). The scenario is built from these rows, so this checks the chip mapping and the sampling, not
+  catalog chip, and MI355X publishes no BF16 peak in the catalog, so it adds no H100e). The scenario is built from these rows, so this checks the chip mapping and the sampling, not
   the data; the company statements below are the independent checks.
 - Company statements cited in the scenario file (Zuckerberg, Musk via Epoch's compilation, AWS, Microsoft).
 """
@@ -34,10 +34,12 @@ EPOCH_H100E = {
     "CoreWeave": 831_330,
     # "Colossus 1+2 2025" row of data_inputs/named_other_owners_cumulative_totals.csv
     "xAI": 553_714,
-    # NVIDIA only: A100 27,260 + H100/H200 423,372 + B200 467,026 + B300 312,694
-    "Google": 1_230_352,
-    # NVIDIA only: A100 27,246 + H100/H200 451,830 + B200 566,887 + B300 376,781
-    "Amazon": 1_422_744,
+    # NVIDIA 27,260 + 423,372 + 467,026 + 312,694; TPU v4 36,407 + v5e 474,983 + v5p 311,807 + v6e 2,290,602
+    # + v7 686,694
+    "Google": 5_030_845,
+    # NVIDIA 27,246 + 451,830 + 566,887 + 376,781; Trainium2 919,135 (Epoch counts it at ~650 TFLOP/s, the
+    # catalog at AWS's 667: +3% on that line)
+    "Amazon": 2_341_879,
 }
 
 
@@ -124,3 +126,24 @@ def test_ordered_lines_are_counted_only_when_asked(end_2025: dict[str, Any]) -> 
     xai_all = everything.to_dict()["companies"][0]["chips"]["p50"]
     # Colossus 2's 2026 remainder (~110k GB200 + ~330k GB300, Epoch's split of Musk's 550k) comes on top.
     assert xai_all - end_2025["xAI"]["chips"]["p50"] == pytest.approx(440_000, rel=0.10)
+
+
+def test_amazon_trainium2_matches_aws_and_epoch(scenario: Scenario) -> None:
+    trn2 = [h for h in scenario.holdings if h.company == "Amazon" and h.chip.id == "aws-trainium2"]
+    # Epoch: 1.40M Trainium2 owned by Amazon at end-2025; AWS: Anthropic on "more than one million" by end-2025.
+    assert sum(h.count.central for h in trn2) == pytest.approx(1_400_000, rel=0.01)
+    assert [h.count.central for h in trn2 if h.tenant == "Anthropic"] == [1_000_000]
+
+
+def test_google_tpus_dominate_its_compute(end_2025: dict[str, Any]) -> None:
+    # Epoch: Google holds ~5M H100e, "primarily from its own custom TPU chips" (~75%); its NVIDIA part is
+    # 1.23M H100e (see EPOCH_H100E), so TPUs must be at least 70% of the total.
+    google = end_2025["Google"]["h100e"]["p50"]
+    assert (google - 1_230_352) / google > 0.70
+
+
+def test_anthropic_owns_only_its_2026_tpu_order(scenario: Scenario) -> None:
+    owned = [h for h in scenario.holdings if h.company == "Anthropic"]
+    assert [(h.chip.id, h.status) for h in owned] == [("google-tpu7x", "ordered")]
+    # $21B of Ironwood racks at ~$25k-50k per chip: 420k-840k chips.
+    assert (owned[0].count.low, owned[0].count.high) == (420_000, 840_000)
