@@ -4,7 +4,7 @@ Reference values, by where they come from:
 - Epoch AI, AI Chip Owners data (github.com/epoch-research/ai-chip-counts, commit d1b1bc3): the sum of the
   H100e medians, rows "<Owner> <chip> cumulative through Q4 2025" of owners_csv_export/*_cumulative_by_chip.csv,
   over the chip classes the scenario includes (it leaves out MI350X, Trainium1 and TPU v4i, which have no
-  catalog chip, and MI355X publishes no BF16 peak in the catalog, so it adds no H100e). The scenario is built from these rows, so this checks the chip mapping and the sampling, not
+  catalog chip). The scenario is built from these rows, so this checks the chip mapping and the sampling, not
   the data; the company statements below are the independent checks.
 - Company statements cited in the scenario file (Zuckerberg, Musk via Epoch's compilation, AWS, Microsoft).
 """
@@ -25,11 +25,12 @@ SAMPLES = 2000
 # Epoch AI H100e medians at end-2025, summed over the included chip classes (see the module docstring).
 EPOCH_H100E = {
     # A100 71,586 + H100/H200 1,093,460 + B200 1,160,893 + B300 818,295 + MI300X 164,927 + MI325X 28,117
-    "Microsoft": 3_337_278,
-    # 37,505 + 594,470 + 703,618 + 504,337 + MI300X 275,352 + MI325X 51,836
-    "Meta": 2_167_118,
-    # 9,113 + 284,484 + 424,452 + 311,577 + MI300X 68,714 + MI325X 12,641
-    "Oracle": 1_110_981,
+    # + MI355X 28,852
+    "Microsoft": 3_366_130,
+    # 37,505 + 594,470 + 703,618 + 504,337 + MI300X 275,352 + MI325X 51,836 + MI355X 53,666
+    "Meta": 2_220_784,
+    # 9,113 + 284,484 + 424,452 + 311,577 + MI300X 68,714 + MI325X 12,641 + MI355X 12,763
+    "Oracle": 1_123_744,
     # H100/H200 301,187 + B200 262,506 + B300 267,637 (Epoch's CoreWeave model)
     "CoreWeave": 831_330,
     # "Colossus 1+2 2025" row of data_inputs/named_other_owners_cumulative_totals.csv
