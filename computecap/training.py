@@ -205,8 +205,7 @@ def vendor_sd(fit: TrainingFit, vendor: str) -> tuple[float, str]:
 def sample_residuals(fit: TrainingFit, u: np.ndarray) -> np.ndarray:
     """Held-out residuals drawn by their empirical quantile function at uniforms ``u`` [log10 units]."""
     res = np.asarray(fit.residuals)
-    probs = (np.arange(len(res)) + 0.5) / len(res)
-    out: np.ndarray = np.interp(u, probs, res)
+    out: np.ndarray = np.interp(u, np.linspace(0.0, 1.0, len(res)), res)  # numpy's linear quantiles
     return out
 
 

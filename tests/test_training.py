@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -142,3 +143,42 @@ def test_training_api_is_reachable_from_the_package() -> None:
     assert callable(computecap.serve) and callable(computecap.classify)
     with pytest.raises(AttributeError):
         computecap.no_such_thing  # noqa: B018
+
+
+def test_given_mfu_with_billed_hours_uses_the_fitted_goodput() -> None:
+    # U = MFU x 10^-d, d the fitted step-time term: 0.40 x 10^-0.155 = 0.28 at the median
+    d = load_training_fit().term("step_time").coefficient
+    r = training_run(Workload.from_numbers(7e10, 2e12), fixed_cluster(computecap.chip("A100"), 1024),
+                     mfu=Distribution.point(0.4), samples=20_000)
+    assert r.utilisation.p50 == pytest.approx(0.4 * 10 ** -d, rel=0.01)
+    steps = training_run(Workload.from_numbers(7e10, 2e12), fixed_cluster(computecap.chip("A100"), 1024),
+                         mfu=Distribution.point(0.4), hours="steps", samples=1000)
+    assert steps.utilisation.p5 == steps.utilisation.p95 == pytest.approx(0.4)
+    assert any(a.name == "utilisation U" and a.user_override for a in steps.assumptions)
+
+
+def test_chip_without_tdp_or_price_gives_null_with_a_reason(user_catalog: Any) -> None:
+    import json
+
+    from computecap.report import dumps
+    from tests.conftest import CHIP
+    text = CHIP.replace('[tdp]\nvalue = "500 W"\nsource = "s"\n', "").replace(
+        '[price]\nvalue = "10000 USD"\nsource = "s"\n', "")
+    cat = user_catalog(text=text)
+    chip = cat.chip("test-chip")
+    assert chip.get("tdp") is None and chip.get("price") is None
+    r = training_run(Workload.from_numbers(1e10, 1e12), fixed_cluster(chip, 64), samples=500, catalog=cat)
+    d = json.loads(dumps(r), parse_constant=lambda c: 1 / 0)  # no NaN or Infinity
+    assert d["energy"] is None and "publishes no TDP" in d["missing"]["energy"]
+    assert d["cost"] is None and "no unit price" in d["missing"]["cost"]
+
+
+def test_reference_times_respect_as_of() -> None:
+    import datetime as dt
+
+    from computecap.training import reference_times
+    scen = computecap.load_scenario("china-h200-2026")
+    preset = computecap.model_preset("llama-3.1-8b")
+    now = reference_times(scen, ["ByteDance"], preset, samples=500)
+    before = reference_times(scen, ["ByteDance"], preset, samples=500, as_of=dt.date(2000, 1, 1))
+    assert now["ByteDance"] is not None and before["ByteDance"] is None  # nothing held in 2000
