@@ -58,7 +58,7 @@ class ServingFit:
 
     log_mean: np.ndarray       # (2,) ln flop_efficiency, ln bandwidth_efficiency
     log_cov: np.ndarray        # (2, 2)
-    residual_sigma: float      # ln-space sigma of leave-one-out residuals [1]
+    residual_sigma: float      # ln-space sigma of held-out (model family) residuals [1]
     points: int
     provenance: Mapping[str, str]
     path: str
