@@ -213,6 +213,17 @@ def select_terms(data: Data) -> tuple[tuple[str, ...], dict[str, float]]:
     return names, tried
 
 
+def year_diagnostic(data: Data, names: tuple[str, ...]) -> float:
+    """Held-out median |error| with a calendar-year term added (reported, never selected: see the docstring)."""
+    x = np.column_stack([data.terms(names), [r.year - 2022.0 for r in data.runs], data.fp8])
+    res = np.empty(len(data.y))
+    for fam in np.unique(data.family):
+        test = data.family == fam
+        beta = lad(x[~test], data.y[~test])
+        res[test] = data.y[test] - x[test] @ beta
+    return float(np.median(np.abs(res)))
+
+
 def _num(x: float) -> str:
     return repr(float(f"{x:.6g}"))
 
@@ -273,6 +284,7 @@ def render(data_path: Path = DATA) -> str:
               f"coverage_90 = {_num(float(np.mean((data.y >= lo) & (data.y <= hi))))}",
               f"constant_30pct_median_abs_log10_error = {_num(float(np.median(const)))}"]
     lines += [f"candidate_{k}_median_abs_log10_error = {_num(v)}" for k, v in tried.items()]
+    lines.append(f"not_a_candidate_year_median_abs_log10_error = {_num(year_diagnostic(data, names))}")
     return "\n".join(lines) + "\n"
 
 
