@@ -215,3 +215,39 @@ def test_grey_and_tenant_fields_are_kept(load: Callable[[str], Scenario]) -> Non
     assert (grey.status, grey.channel, grey.tenant) == ("grey", "smuggled", "Gamma")
     assert scen.companies["Acme"].owner_type == "cloud"
     assert scen.allocations[0].delivery is not None and scen.allocations[0].delivery.delay.central == 30.0
+
+
+def test_china_scenario_matches_the_public_record() -> None:
+    """The bundled China scenario against the figures it cites (central values; sources in the file)."""
+    from computecap.catalog import default_catalog
+    scen = default_catalog().scenario("china-h200-2026")
+    lines = HoldingLines(scen)
+    central = lines.central()
+    by = {(ln.company, ln.chip.id, ln.status): 0.0 for ln in lines.lines}
+    for ln, n in zip(lines.lines, central):
+        by[(ln.company, ln.chip.id, ln.status)] += float(n)
+    # H200 in China by July 2026: under 1% of NVIDIA's $89.0B Data Center revenue, i.e. < 45,000 at $20,000
+    shipped = next(a for a in scen.allocations if a.chip.id == "h200-sxm" and a.status == "installed")
+    assert shipped.total.high <= 0.01 * 89.0e9 / 20_000 and shipped.delivery is not None
+    assert shipped.delivery.complete == dt.date(2026, 7, 26)
+    # shipped + still-approved = the approval of 'over 400,000' (Reuters), never double counted
+    approved = next(a for a in scen.allocations if a.chip.id == "h200-sxm" and a.status == "approved")
+    assert 400_000 <= shipped.total.central + approved.total.central <= 450_000
+    assert approved.delivery is not None and approved.delivery.first >= dt.date(2027, 1, 1)
+    # ByteDance's 2026 chip purchases within the SCMP's ~RMB100B (~$14B): H200 at the reported $27,000 and
+    # the 2026 part of its Ascend order (35% of it) at the catalog's 910C price
+    ascend = next(h for h in scen.holdings if h.company == "ByteDance" and h.chip.id == "ascend-910c")
+    assert ascend.delivery is not None
+    share_2026 = sum(s.share for s in ascend.delivery.segments if s.end.year == 2026)
+    h200 = sum(n for (c, chip, _), n in by.items() if c == "ByteDance" and chip == "h200-sxm")
+    price = ascend.chip.get("price")
+    assert price is not None
+    price_910c = price.central.m_as("USD")
+    assert h200 * 27_000 + ascend.count.central * share_2026 * price_910c <= 14.0e9
+    # the 2026 Ascend deliveries are a modest part of Huawei's planned ~600,000 910C (Bloomberg, Sep 2025)
+    assert ascend.count.central * share_2026 <= 0.15 * 600_000
+    # no H100 'held overseas' without a source; grey lines are explicit and switchable
+    assert all(not (ln.chip.id == "h100-sxm" and ln.status != "grey") for ln in lines.lines)
+    assert {(h.channel, h.chip.id) for h in scen.holdings if h.status == "grey"} == {
+        ("rented-abroad", "b200-gb200"), ("smuggled", "h100-sxm"), ("smuggled", "b200")}
+    assert all(ln.delivery is not None for ln in lines.lines)
