@@ -489,7 +489,7 @@ def _utilisation_assumptions(m: UtilisationModel) -> list[Assumption]:
     for name, xv, t in zip(m.names, m.x, fit.terms):
         total += t.coefficient * xv
         out.append(Assumption(f"fitted term {name}", f"{t.coefficient:+.3f} (s.e. {t.standard_error:.3f}) x "
-                              f"{xv:.3g} = {t.coefficient * xv:+.3f}", TERM_MEANINGS.get(name, name), src))
+                              f"{xv:.3g} = {t.coefficient * xv + 0.0:+.3f}", TERM_MEANINGS.get(name, name)))
     res = np.asarray(fit.residuals)
     q5, q50, q95 = np.quantile(res, [0.05, 0.5, 0.95])
     out.append(Assumption("utilisation U (fitted)",
@@ -499,9 +499,9 @@ def _utilisation_assumptions(m: UtilisationModel) -> list[Assumption]:
                           src, f"fitted on {fit.runs} published runs from {fit.families} model families "
                                f"({fit.data_file}); residuals are leave-one-family-out: p5 {q5:+.3f}, "
                                f"p50 {q50:+.3f}, p95 {q95:+.3f} log10 (x{10 ** q5:.2f} .. x{10 ** q95:.2f})"))
-    spread = [m.vendor_note + (f": spread widened by {m.extra_sd - m.coef_sd:.3f} log10 (sd)"
-                               if m.extra_sd > m.coef_sd else "")]
-    if m.coef_sd > 0.01:
+    vendor = math.sqrt(max(0.0, m.extra_sd ** 2 - m.coef_sd ** 2))
+    spread = [f"{m.vendor_note}: spread widened by {vendor:.3f} log10 (sd)"]
+    if m.coef_sd > fit.residual_sd / 4:
         spread.append(f"this run lies beyond the fitted data's typical terms: coefficient uncertainty adds "
                       f"{m.coef_sd:.3f} log10 (sd)")
     out.append(Assumption("utilisation spread", f"total added sd {m.extra_sd:.3f} log10 on top of the residuals",
