@@ -158,7 +158,8 @@ def plot_timeline(result: Any, path: str | Path, metric: str = "h100e") -> None:
     panels = list(dict.fromkeys(s.company for s in result.series)) if result.by == "status" else [""]
     cols = min(len(panels), 2)
     rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.8 * rows), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.8 * rows), squeeze=False, sharex=True,
+                             layout="constrained")
     status_colour = {"installed": "tab:blue", "approved": "tab:orange", "pending": "tab:green", "ordered": "tab:red",
                      "grey": "dimgrey"}
     for i, (ax, panel) in enumerate(zip(axes.flat, panels)):
@@ -182,7 +183,8 @@ def plot_timeline(result: Any, path: str | Path, metric: str = "h100e") -> None:
         ax.legend(fontsize=8, loc="upper left")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.suptitle(f"{result.scenario}: stock in service at each quarter end (lines p50, bands p5-p95); statuses {', '.join(result.include)}; "
+    fig.suptitle(f"{result.scenario}: stock in service at each quarter end (lines p50, bands p5-p95)\nstatuses {', '.join(result.include)}; "
                  + ("retired after the sourced lifetime" if result.retire else "no retirement"), fontsize=9)
-    fig.autofmt_xdate()
+    for ax in axes.flat:
+        ax.tick_params(axis="x", labelrotation=30)
     _save(fig, path)
