@@ -97,8 +97,9 @@ def lad(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Least-absolute-deviation coefficients by iteratively reweighted least squares (deterministic)."""
     beta = np.linalg.lstsq(x, y, rcond=None)[0]
     for _ in range(200):
-        w = 1.0 / np.sqrt(np.maximum(np.abs(y - x @ beta), 1e-6))
-        new = np.linalg.lstsq(x * w[:, None], y * w, rcond=None)[0]
+        w = 1.0 / np.maximum(np.abs(y - x @ beta), 1e-6)
+        xw = x.T * w
+        new = np.linalg.solve(xw @ x, xw @ y)
         if np.max(np.abs(new - beta)) < 1e-10:
             return np.asarray(new)
         beta = new
@@ -273,9 +274,9 @@ def render(data_path: Path = DATA) -> str:
     lines += ["]", "", "[fp8]", f"log10_central = {_num(f.log10_central)}",
               f"log10_standard_error = {_num(f.log10_standard_error)}", f"low = {_num(f.low)}", f"runs = {f.runs}",
               f'note = "{f.note}"', ""]
+    held_out = lofo_residuals(data, names, np.ones(len(data.y), dtype=bool))
     for v in fit.vendor_runs:
-        mean = float(np.mean(np.asarray(lofo_residuals(data, names, np.ones(len(data.y), dtype=bool)))
-                             [data.vendor == v]))
+        mean = float(np.mean(held_out[data.vendor == v]))
         lines += [f'[vendors."{v}"]', f"runs = {fit.vendor_runs[v]}", f"mean_residual = {_num(mean)}",
                   f"extra_sd = {_num(fit.vendor_extra_sd[v])}", ""]
     lines += ["[validation]", "# leave-one-family-out on the fitted runs (nested: residuals refitted without the family)",
