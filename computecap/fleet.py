@@ -69,6 +69,8 @@ METRICS: tuple[Metric, ...] = (
 )
 #: Figures also reported per (status, chip) row of a company ("peak" = peak at the precision asked for).
 BREAKDOWN_METRICS = ("chips", "peak", "h100e")
+#: Largest companies x rows matrix used for company sums (a dense product); above it, row sums.
+SMALL_MATRIX = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -279,10 +281,47 @@ class _Plan:
         d = self.defaults
         self.factors = {"utilisation": d["utilisation"].distribution, "overhead": d["server_overhead"].distribution,
                         "pue": d["pue"].distribution}
-        n_groups = len(chosen) + 1
-        n_values = len(METRICS) + len(self.precisions)
-        self.rows_per_sample = len(sel) * 2 + len(self.row_keys) * (n_values + len(BREAKDOWN_METRICS)) \
-            + n_groups * n_values
+        self._sum_plan()
+        self.one_line_per_row = len(self.row_starts) == len(sel)
+        self.shared_uncertain = any(dist is not None and dist.is_uncertain for k in self.shared_stream
+                                    for dist in self.columns[k])
+        n_rows = len(self.row_keys)
+        self.n_series = (len(chosen) + 1) * len(self.primary) + sum(len(v) for v in self.row_sampled.values())
+        # widest step: the kept counts, row counts, one column's row values and the output series
+        self.rows_per_sample = len(sel) + 2 * n_rows + self.n_series
+
+    def _sum_plan(self) -> None:
+        """How company sums are taken: a small dense matrix product, or contiguous row sums."""
+        n_c, n_r = len(self.chosen), len(self.row_keys)
+        used = {col for _n, col, *_ in self.series}
+        self.breakdown_columns = ("count", f"peak_{self.precision}", "h100e")
+        cols = [c for c in self.columns if c in used or c in self.breakdown_columns]
+        fixed = [c for c in cols if all(d is None or not d.is_uncertain for d in self.columns[c])]
+        self.uncertain_columns = tuple(c for c in cols if c not in fixed)
+        self.fixed_values = {c: np.array([0.0 if d is None else d.central for d in self.columns[c]])[self.row_chip]
+                             for c in fixed}
+        self.fixed_values["count"] = np.ones(n_r)
+        self.fixed_columns = ("count", *fixed)
+        # Series that are a fixed multiple of another are not sampled: their percentiles are that
+        # multiple of the other's (energy = power x 1 year; a row of fixed-value chips = its count x value).
+        first: dict[tuple[str, str], tuple[str, float]] = {}
+        self.derived: dict[str, tuple[str, float]] = {}
+        for name, col, fac, scale in self.series:
+            if (col, fac) in first:
+                src, src_scale = first[(col, fac)]
+                self.derived[name] = (src, scale / src_scale)
+            else:
+                first[(col, fac)] = (name, scale)
+        self.primary = [entry for entry in self.series if entry[0] not in self.derived]
+        self.row_sampled = {c: (np.arange(n_r) if c == "count" or c in self.uncertain_columns else np.arange(0))
+                            for c in self.breakdown_columns}
+        row_company = np.repeat(np.arange(n_c), np.diff(np.r_[self.company_starts, n_r]))
+        if n_c * n_r <= SMALL_MATRIX:
+            self.membership: np.ndarray | None = (np.arange(n_c)[:, None] == row_company[None, :]).astype(float)
+            self.weights: np.ndarray | None = np.concatenate([self.membership * self.fixed_values[c][None, :]
+                                                              for c in self.fixed_columns])
+        else:
+            self.membership = self.weights = None
 
     def _chip_columns(self, cat: Catalog) -> None:
         """Per-chip distributions of every value a metric reads (None = not published)."""
@@ -310,48 +349,83 @@ class _Plan:
 
     # ------------------------------------------------------------------ sampling
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """One chunk: every reported series, (n_series, size)."""
-        counts = self.lines.sample(rng, size)[self.sel]
-        n_chips = len(self.chips)
-        u_chip = rng.random((n_chips, size)) if any(
-            d is not None and d.is_uncertain for k in self.shared_stream for d in self.columns[k]) else None
-        values = {key: _chip_values(dists, u_chip if key in self.shared_stream else None, rng, size)
-                  for key, dists in self.columns.items() if key != "peak"}
-        values["peak"] = values[f"peak_{self.precision}"]
-        factor = {"": 1.0}
-        f = self.factors
-        factor["utilisation"] = _draw(f["utilisation"], rng, size)
-        factor["facility"] = _draw(f["overhead"], rng, size) * _draw(f["pue"], rng, size)
+        """One chunk: every reported series, (n_series, size).
 
-        rows: dict[str, np.ndarray] = {}
-        for key in ["count", *values]:
-            if key != "peak":
-                per_line = counts if key == "count" else counts * values[key][self.line_chip]
-                rows[key] = np.add.reduceat(per_line, self.row_starts, axis=0)
-        rows["peak"] = rows[f"peak_{self.precision}"]
-        out = []
-        for _name, column, fac, scale in self.series:
-            by_company = np.add.reduceat(rows[column], self.company_starts, axis=0) * (factor[fac] * scale)
-            out += [by_company, by_company.sum(axis=0)[None, :]]
-        out += [rows["count" if name == "chips" else name] for name in BREAKDOWN_METRICS]
-        return np.concatenate(out)
+        Lines are sorted by (company, status, chip), so a row's lines share one chip: a row's
+        value is its chip count x the chip's value, and a company's is a sum of its rows. Columns
+        whose chip values are all fixed fold them into one (columns x companies, rows) weight
+        matrix: a single matrix product gives every company sum. Large scenarios (where that
+        matrix would be big) sum contiguous rows instead.
+        """
+        counts = self.lines.sample(rng, size, keep=self.sel)
+        by_row = counts if self.one_line_per_row else np.add.reduceat(counts, self.row_starts, axis=0)
+        del counts
+        u_chip = rng.random((len(self.chips), size)) if self.shared_uncertain else None
+        values = {key: _chip_values(self.columns[key], u_chip if key in self.shared_stream else None, rng, size)
+                  for key in self.uncertain_columns}
+        factor: dict[str, np.ndarray | float] = {"": 1.0, "utilisation": _draw(self.factors["utilisation"], rng, size)}
+        factor["facility"] = _draw(self.factors["overhead"], rng, size) * _draw(self.factors["pue"], rng, size)
+
+        n_c = len(self.chosen)
+        by_company: dict[str, np.ndarray] = {}
+        if self.weights is not None:
+            fixed = self.weights @ by_row
+            by_company = {col: fixed[k * n_c:(k + 1) * n_c] for k, col in enumerate(self.fixed_columns)}
+        row_values = {"count": by_row}
+        for col in (*self.fixed_columns, *self.uncertain_columns):
+            if col in by_company and col not in self.breakdown_columns:
+                continue
+            if col in values:
+                rows = by_row * values[col][self.row_chip]
+            else:
+                rows = by_row if col == "count" else by_row * self.fixed_values[col][:, None]
+            if col in self.breakdown_columns and len(self.row_sampled[col]):
+                row_values[col] = rows
+            if col not in by_company:
+                by_company[col] = (self.membership @ rows if self.membership is not None
+                                   else np.add.reduceat(rows, self.company_starts, axis=0))
+
+        out = np.empty((self.n_series, size))
+        pos = 0
+        for _name, column, fac, scale in self.primary:
+            block = out[pos:pos + n_c]
+            f = factor[fac]
+            if isinstance(f, float) and f * scale == 1.0:
+                block[:] = by_company[column]
+            else:
+                np.multiply(by_company[column], f * scale, out=block)
+            out[pos + n_c] = block.sum(axis=0)
+            pos += n_c + 1
+        for column in self.breakdown_columns:
+            idx = self.row_sampled[column]
+            if not len(idx):
+                continue
+            out[pos:pos + len(idx)] = row_values[column][idx] if len(idx) < len(by_row) else row_values[column]
+            pos += len(idx)
+        return out
 
     # ------------------------------------------------------------------ assembling
     def assemble(self, stats: np.ndarray) -> tuple[tuple[GroupEstimate, ...], GroupEstimate]:
-        n_c, n_r = len(self.chosen), len(self.row_keys)
+        n_c = len(self.chosen)
         names = [name for name, *_ in self.series]
         units = {m.name: m.unit for m in METRICS} | {f"peak_{p}": "FLOP/s" for p in self.precisions}
         column = {name: col for name, col, *_ in self.series}
         pos = 0
         group_stats: dict[str, np.ndarray] = {}
-        for name in names:
+        for name, *_ in self.primary:
             group_stats[name] = stats[:, pos:pos + n_c + 1]
             pos += n_c + 1
-        row_stats = {}
-        for name in BREAKDOWN_METRICS:
-            row_stats[name if name != "peak" else f"peak_{self.precision}"] = stats[:, pos:pos + n_r]
-            pos += n_r
-        row_names = [n if n != "peak" else f"peak_{self.precision}" for n in BREAKDOWN_METRICS]
+        for name, (src, ratio) in self.derived.items():
+            group_stats[name] = group_stats[src] * ratio
+        row_names = ["chips", f"peak_{self.precision}", "h100e"]
+        row_stats: dict[str, np.ndarray] = {}
+        for name, col in zip(row_names, self.breakdown_columns):
+            idx = self.row_sampled[col]
+            if col == "count" or len(idx):
+                row_stats[name] = stats[:, pos:pos + len(idx)]
+            else:  # fixed chip values: the row's count x value
+                row_stats[name] = row_stats["chips"] * self.fixed_values[col][None, :]
+            pos += len(idx)
 
         def missing(name: str, chip_ix: Iterable[int]) -> tuple[str, ...]:
             dists = self.columns.get(column[name])

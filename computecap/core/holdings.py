@@ -75,18 +75,29 @@ class HoldingLines:
             out[g.index] = g.total.central * g.alpha / g.alpha.sum()
         return out
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Counts of every line for ``size`` samples: (n_lines, size) [chips]."""
-        out = np.empty((len(self.lines), size))
+    def sample(self, rng: np.random.Generator, size: int, keep: np.ndarray | None = None) -> np.ndarray:
+        """Counts for ``size`` samples: (n_lines, size) [chips], or only the lines ``keep`` (indices,
+        in that order). Every line's random numbers are drawn either way, so a filter never
+        shifts another line's stream."""
+        rows = np.arange(len(self.lines)) if keep is None else np.asarray(keep)
+        slot = np.full(len(self.lines), -1)
+        slot[rows] = np.arange(len(rows))
+        out = np.empty((len(rows), size))
         for j, d in enumerate(self._counts):
-            out[j] = d.sample(rng.random(size)) if d.is_uncertain else d.central
+            value = d.sample(rng.random(size)) if d.is_uncertain else d.central
+            if slot[j] >= 0:
+                out[slot[j]] = value
         for g in self._groups:
             total = g.total.sample(rng.random(size)) if g.total.is_uncertain else g.total.central
+            mine = slot[g.index]
             if len(g.index) == 1:
-                out[g.index[0]] = total
+                if mine[0] >= 0:
+                    out[mine[0]] = total
                 continue
             gam = rng.standard_gamma(g.alpha[:, None], size=(len(g.index), size))
-            out[g.index] = gam * (total / gam.sum(axis=0))
+            scale = total / gam.sum(axis=0)
+            for k in np.flatnonzero(mine >= 0):
+                out[mine[k]] = gam[k] * scale
         return out
 
     def sample_at(self, rng: np.random.Generator, size: int, dates: Iterable[dt.date], *, retire: bool = True,
