@@ -562,8 +562,8 @@ def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str |
     """
     from computecap import views
     from computecap.core import fixed_cluster
+    from computecap.inference import replica_cluster, serve_fleet
     from computecap.inference import serve as run
-    from computecap.inference import serve_fleet
     from computecap.inference.render import serving_table
     from computecap.training import parse_count
     from computecap.units import parse_quantity
@@ -596,12 +596,9 @@ def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str |
     results = []
     for c in chips:
         chip = cat.chip(c)
-        if count is None:
-            probe = run(preset, fixed_cluster(chip, 4096), samples=1, seed=seed, catalog=cat, **opts)
-            n = probe.chips_per_replica
-        else:
-            n = int(parse_count(count, "--count"))
-        results.append(run(preset, fixed_cluster(chip, n), samples=samples, seed=seed, catalog=cat, **opts))
+        cluster = fixed_cluster(chip, int(parse_count(count, "--count"))) if count else \
+            replica_cluster(preset, chip, **opts)
+        results.append(run(preset, cluster, samples=samples, seed=seed, catalog=cat, **opts))
     text = serving_table(results, fmt)
     if explain and fmt in ("table", "markdown"):
         text += "".join(views.explain(r.assumptions) for r in results)

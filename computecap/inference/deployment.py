@@ -198,7 +198,7 @@ def best_deployment(preset: ModelPreset, chip: Chip, workload: Workload, *, prec
     for layout in candidate_layouts(preset, links.node_chips, most_chips):
         try:
             dep = deploy(preset, chip, workload, layout, precision_name=precision_name, kv_precision=kv_precision,
-                         concurrency=None if concurrency is None else min(concurrency, 10**9))
+                         concurrency=concurrency)
         except InputError as exc:
             errors.append(str(exc))
             continue

@@ -12,7 +12,6 @@ Experts touched per MoE layer for T tokens in the EP group: E x (1 - (1 - k/E)^T
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from computecap.catalog import ModelPreset
@@ -213,14 +212,3 @@ def default_layout(model: Model, chip_memory: float, kv_fraction: float, node_ch
         if chips >= 4096:
             raise InputError(f"{model.preset.id} does not fit in 4,096 chips of {chip_memory / 1e9:.0f} GB")
         chips *= 2
-
-
-def check_layout(model: Model, layout: Layout) -> None:
-    """Refuse a layout the model cannot run with (InputError naming the option)."""
-    if layout.chips % layout.tp or layout.chips % layout.ep:
-        raise InputError(f"--tp {layout.tp} and --ep {layout.ep}: chips per replica ({layout.chips}) must be a "
-                         "multiple of both")
-    if layout.ep > 1 and model.routed == 0:
-        raise InputError(f"--ep {layout.ep}: {model.preset.id} is dense (no experts to spread)")
-    if not math.isfinite(model.weights_per_chip(layout)):
-        raise InputError("layout: weights per chip are not finite")

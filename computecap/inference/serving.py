@@ -26,6 +26,7 @@ from computecap.core import (
     Cluster,
     HoldingLines,
     check_sampling,
+    fixed_cluster,
     monte_carlo,
     parse_include,
 )
@@ -37,6 +38,9 @@ from computecap.uncertainty import Distribution, Uncertain
 from computecap.units import check
 
 _YEAR_H = 8766.0
+#: Workload and layout options of ``serve`` with their defaults (shared by ``serve_fleet`` and ``replica_cluster``).
+_DEFAULTS: dict[str, Any] = {"input_tokens": 1024, "output_tokens": 1024, "concurrency": None, "tp": None, "ep": None,
+                             "precision": "fp8", "kv_precision": None, "speculative": 0, "chip_hour_price": None}
 #: Result series: JSON key -> unit.
 SERIES = {"output_throughput": "1/s", "output_throughput_per_chip": "1/s", "tokens_per_day": "",
           "time_to_first_token": "s", "time_per_output_token": "s", "cost_per_million_output_tokens": "USD",
@@ -288,6 +292,12 @@ def serve(preset: ModelPreset, cluster: Cluster, *, input_tokens: int = 1024, ou
 SERIES_INDEX = {k: i for i, k in enumerate(SERIES)}
 
 
+def replica_cluster(preset: ModelPreset, chip: Chip, **options: Any) -> Cluster:
+    """Exactly one replica of ``chip`` in the layout ``serve`` would choose (same ``options``)."""
+    opts = {**_DEFAULTS, **options}
+    return fixed_cluster(chip, _plan(preset, chip, **opts).dep.layout.chips)
+
+
 def serve_fleet(preset: ModelPreset, scenario: Scenario, company: str, *, include: Any = DEFAULT_INCLUDE,
                 as_of: Any = None, samples: int = DEFAULT_SAMPLES, seed: int = 0, catalog: Catalog | None = None,
                 **kwargs: Any) -> FleetServingResult:
@@ -304,12 +314,10 @@ def serve_fleet(preset: ModelPreset, scenario: Scenario, company: str, *, includ
     for i in idx:
         by_chip.setdefault(lines.lines[i].chip.id, []).append(int(i))
     central = lines.central()
-    opts: dict[str, Any] = {"input_tokens": 1024, "output_tokens": 1024, "concurrency": None, "tp": None, "ep": None,
-                            "precision": "fp8", "kv_precision": None, "speculative": 0, "chip_hour_price": None}
-    unknown = set(kwargs) - set(opts)
+    unknown = set(kwargs) - set(_DEFAULTS)
     if unknown:
         raise TypeError(f"serve_fleet: unexpected argument {min(unknown)!r}")
-    opts.update(kwargs)
+    opts = {**_DEFAULTS, **kwargs}
     plans, clusters, skipped = [], [], {}
     for cid, rows in by_chip.items():
         chip = lines.lines[rows[0]].chip
