@@ -169,8 +169,8 @@ def plot_timeline(result: Any, path: str | Path, metric: str = "h100e") -> None:
             us = s.metrics[metric]
             p50, p5, p95 = (np.array([getattr(u, p) * scale for u in us]) for p in ("p50", "p5", "p95"))
             name = s.status if result.by == "status" else s.company
-            style: dict[str, Any] = ({"color": "black", "ls": "--"} if s.company == "total" else
-                                     {"color": status_colour[s.status]} if s.status else {})
+            style: dict[str, Any] = ({"color": status_colour[s.status]} if s.status else
+                                     {"color": "black", "ls": "--"} if s.company == "total" else {})
             line = ax.plot(x, p50, label=name, lw=1.8, **style)[0]
             ax.fill_between(x, p5, p95, color=line.get_color(), alpha=0.15, lw=0)
         if panel:
@@ -186,5 +186,5 @@ def plot_timeline(result: Any, path: str | Path, metric: str = "h100e") -> None:
     fig.suptitle(f"{result.scenario}: stock in service at each quarter end (lines p50, bands p5-p95)\nstatuses {', '.join(result.include)}; "
                  + ("retired after the sourced lifetime" if result.retire else "no retirement"), fontsize=9)
     for ax in axes.flat:
-        ax.tick_params(axis="x", labelrotation=30)
+        ax.tick_params(axis="x", labelrotation=30, labelbottom=True)
     _save(fig, path)

@@ -6,7 +6,7 @@ For every sample (vectorised, seeded, chunked) and every quarter end t:
     peak[group, t]        = sum in service x dense BF16 peak of the line's chip (FP16 if no BF16)
     h100e[group, t]       = peak / dense BF16 peak of the H100 SXM
     power[group, t]       = sum in service x TDP x server overhead x PUE
-A group is a company (plus the total), or a company's status with ``by="status"``.
+A group is a company (plus the total), or a company's (and the total's) status with ``by="status"``.
 All specs of one chip share one uniform stream; the lifetime is one draw per sample.
 """
 
@@ -116,7 +116,7 @@ def timeline(scenario: Scenario | str, *, start: str = "2022Q1", end: str = "202
     start, end : first and last quarter, e.g. ``"2022Q1"``, ``"2027Q4"`` (a year or a date also works)
     companies : names or aliases to report (default: every company with a counted line)
     include : statuses counted (``"installed,approved"``, a list, or ``"all"``)
-    by : ``"company"`` (each company plus the total) or ``"status"`` (each company's statuses)
+    by : ``"company"`` (each company plus the total) or ``"status"`` (each status of each company and of the total)
     retire : retire chips after the sourced ``chip_lifetime`` (False: nothing ever leaves service)
     samples, seed : Monte Carlo sample count and seed (same seed, same result)
     """
@@ -134,9 +134,12 @@ def timeline(scenario: Scenario | str, *, start: str = "2022Q1", end: str = "202
                          + (f" for {', '.join(chosen)}" if chosen else ""))
     sel = np.flatnonzero(mask)
     chosen = chosen or list(dict.fromkeys(lines.lines[j].company for j in sel))
-    keys = ([(c, s) for c in chosen for s in inc if any(lines.lines[j].company == c and lines.lines[j].status == s
-                                                         for j in sel)]
-            if by == "status" else [(c, "") for c in chosen] + [("total", "")])
+    if by == "status":
+        held = {(lines.lines[j].company, lines.lines[j].status) for j in sel}
+        keys = [(c, s) for c in [*chosen, "total"] for s in inc if (c, s) in held or c == "total"
+                and any(st == s for _, st in held)]
+    else:
+        keys = [(c, "") for c in chosen] + [("total", "")]
     member = np.zeros((len(keys), len(sel)))
     for col, j in enumerate(sel):
         ln = lines.lines[j]

@@ -69,11 +69,13 @@ def test_by_status_splits_each_company(cat: Catalog) -> None:
     r = timeline("dated", start="2027Q2", end="2027Q2", include="all", by="status", samples=400, catalog=cat)
     assert {(s.company, s.status) for s in r.series} == {("Acme", "installed"), ("Acme", "approved"),
                                                           ("Beta", "installed"), ("Beta", "approved"),
-                                                          ("Beta", "grey")}
+                                                          ("Beta", "grey"), ("total", "installed"),
+                                                          ("total", "approved"), ("total", "grey")}
     # by mid-2027 the approved 2,000 (split by a Dirichlet around 50/50) have all arrived
     assert r.get("Acme", "approved").metrics["chips"][0].mean + r.get("Beta", "approved").metrics["chips"][0].mean \
         == pytest.approx(2000, rel=1e-9)
     assert r.get("Beta", "grey").metrics["chips"][0].p50 == 100
+    assert r.get("total", "approved").metrics["chips"][0].p50 == pytest.approx(2000, rel=1e-9)
 
 
 def test_bundled_scenarios_rise_with_deliveries_and_fall_with_retirements() -> None:
