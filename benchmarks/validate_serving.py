@@ -1,7 +1,7 @@
 """Check the serving model against measured points: calibration (fitted on) and validation (never seen).
 
-Per point: measured, predicted p50 with its 90% interval (fitted efficiencies and residual sampled
-as the engine does), ratio, and whether the interval covers the measurement. Per set and per
+Per point: measured, predicted p50 with its 90% interval (fitted efficiencies, residual, speculative
+acceptance and link rates sampled as the engine does), ratio, and whether the interval covers the measurement. Per set and per
 regime: median |log10(predicted / measured)| and coverage, next to two baselines: the same physics
 at efficiency 1 (the old roofline), and the simplest fitted model, one efficiency for FLOP/s and
 bandwidth alike (the old --efficiency), fitted on the same calibration points. Then every group of
@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from computecap.inference.params import load_serving_fit
+import computecap
+from computecap.inference.deployment import draw_links
+from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.inference.points import ServingPoint, load_points
 from computecap.report import render_rows
 
@@ -65,10 +67,15 @@ def single_efficiency(points: list[ServingPoint]) -> float:
 def evaluate(points: list[ServingPoint], samples: int, seed: int, single: float) -> list[Row]:
     """Predictions for ``points`` with the engine's sampling (seeded per point)."""
     fit = load_serving_fit()
+    accept = load_serving_defaults()["speculative_acceptance"].value.distribution("")
     out = []
     for k, p in enumerate(points):
-        fe, be, resid = fit.sample(np.random.default_rng([seed, k]), samples)
-        p5, p50, p95 = (float(x) for x in np.percentile(p.predict(fe, be) * resid, [5, 50, 95]))
+        rng = np.random.default_rng([seed, k])
+        fe, be, resid = fit.sample(rng, samples)
+        acc = accept.sample(rng.random(samples))
+        links = draw_links(computecap.chip(p.chip), rng, samples)
+        pred = p.predict(fe, be, acceptance=acc, links=links) * resid
+        p5, p50, p95 = (float(x) for x in np.percentile(pred, [5, 50, 95]))
         one = np.array([1.0])
         out.append(Row(p, p5, p50, p95, float(p.predict(one, one)[0]),
                        float(p.predict(np.array([single]), np.array([single]))[0])))

@@ -19,7 +19,7 @@ import numpy as np
 from computecap.catalog import Chip, ModelPreset
 from computecap.errors import InputError
 from computecap.inference.params import ServingDefaults, load_serving_defaults
-from computecap.inference.physics import Layout, Links, Model, StepCost, accepted_per_step, step_cost
+from computecap.inference.physics import Layout, Links, Model, StepCost, accepted_per_step, comm_time, step_cost
 from computecap.precisions import PRECISIONS, precision
 
 #: Math precisions tried, narrowest first, when a chip has no peak at the weights' precision.
@@ -44,6 +44,15 @@ class Workload:
     def mean_context(self) -> float:
         """Average tokens in a sequence's KV cache while it decodes [1]."""
         return self.input_tokens + self.output_tokens / 2
+
+
+@dataclass(frozen=True)
+class LinkDraws:
+    """Sampled communication rates: network bandwidth per chip [B/s], link efficiency [1], latency [s]."""
+
+    scale_out: np.ndarray
+    efficiency: np.ndarray
+    latency: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -76,20 +85,26 @@ class Deployment:
         one = step_cost(self.model, self.layout, self.links, 1, w.input_tokens, w.input_tokens / 2, "prefill")
         return dec, pre, one, chunk
 
-    def step_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray) -> np.ndarray:
-        """Step time [s]: the slower of compute and memory traffic, plus communication."""
+    def step_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
+                     links: LinkDraws | None = None) -> np.ndarray:
+        """Step time [s]: the slower of compute and memory traffic, plus communication (at central link
+        rates, or at ``links`` draws)."""
         t: np.ndarray = np.maximum(cost.flop / (self.peak * flop_eff),
                                    (cost.weight_bytes + cost.kv_bytes) / (self.bandwidth * bw_eff))
-        return t + cost.comm_seconds
+        if links is None:
+            return t + cost.comm_seconds
+        out: np.ndarray = t + comm_time(cost.collectives, self.links.scale_up, links.scale_out, links.efficiency,
+                                        links.latency)
+        return out
 
-    def timings(self, flop_eff: np.ndarray, bw_eff: np.ndarray, acceptance: np.ndarray | float
-                ) -> dict[str, np.ndarray]:
+    def timings(self, flop_eff: np.ndarray, bw_eff: np.ndarray, acceptance: np.ndarray | float,
+                links: LinkDraws | None = None) -> dict[str, np.ndarray]:
         """Per replica: output tokens/s, prefill input tokens/s, decode tokens/s [1/s]; TTFT, TPOT [s]."""
         w = self.workload
         dec, pre, one, chunk = self.costs()
-        t_dec = self.step_seconds(dec, flop_eff, bw_eff)
-        t_pre = self.step_seconds(pre, flop_eff, bw_eff) * w.input_tokens / chunk
-        ttft = self.step_seconds(one, flop_eff, bw_eff)
+        t_dec = self.step_seconds(dec, flop_eff, bw_eff, links)
+        t_pre = self.step_seconds(pre, flop_eff, bw_eff, links) * w.input_tokens / chunk
+        ttft = self.step_seconds(one, flop_eff, bw_eff, links)
         a = np.vectorize(lambda x: accepted_per_step(w.speculative, float(x)))(acceptance) \
             if w.speculative else np.ones_like(t_dec)
         per_request = t_pre + w.output_tokens * t_dec / (self.concurrency * a)
@@ -98,6 +113,16 @@ class Deployment:
         tpot = np.maximum(latency - ttft, 0.0) / w.output_tokens
         return {"output": output, "prefill": w.input_tokens / t_pre, "decode": self.concurrency * a / t_dec,
                 "ttft": ttft, "tpot": tpot}
+
+
+def draw_links(chip: Chip, rng: np.random.Generator, size: int) -> LinkDraws:
+    """Draws of ``chip``'s network bandwidth (its own, else the serving default), link efficiency and
+    collective latency."""
+    d = load_serving_defaults()
+    out = chip.get("scale_out_bandwidth") or d["scale_out_bandwidth"].value
+    return LinkDraws(out.distribution("B/s").sample(rng.random(size)),
+                     d["link_efficiency"].value.distribution("").sample(rng.random(size)),
+                     d["collective_latency"].value.distribution("s").sample(rng.random(size)))
 
 
 def _math_precision(chip: Chip, weights: str) -> str:

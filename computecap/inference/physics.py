@@ -13,6 +13,9 @@ Experts touched per MoE layer for T tokens in the EP group: E x (1 - (1 - k/E)^T
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from computecap.catalog import ModelPreset
 from computecap.errors import InputError
@@ -102,12 +105,25 @@ class Links:
 
 
 @dataclass(frozen=True)
+class Collective:
+    """One kind of collective in a step: how many per step [1], bytes each chip sends per collective over
+    the scale-up link and over the network [B], and latency terms per collective [1]."""
+
+    count: float
+    up_bytes: float
+    out_bytes: float
+    latencies: int
+
+
+@dataclass(frozen=True)
 class StepCost:
-    """One step on one chip: FLOP [FLOP], bytes read from HBM [B], communication time [s], tokens [1]."""
+    """One step on one chip: FLOP [FLOP], bytes read from HBM [B], its collectives, the communication
+    time at central link rates [s], tokens [1]."""
 
     flop: float
     weight_bytes: float
     kv_bytes: float
+    collectives: tuple[Collective, ...]
     comm_seconds: float
     tokens: float
 
@@ -160,32 +176,44 @@ def step_cost(model: Model, layout: Layout, links: Links, sequences: float, new_
         model.expert_bytes_read(tokens) / layout.chips
     kv_read = (sequences / layout.dp) * context * model.kv_per_token_per_chip(layout) if phase == "decode" else \
         (sequences / layout.dp) * new_tokens * model.kv_per_token_per_chip(layout)
-    return StepCost(flop, weights, kv_read, comm_seconds(model, layout, links, tokens), tokens)
+    colls = collectives(model, layout, links, tokens)
+    comm = comm_time(colls, links.scale_up, links.scale_out, links.efficiency, links.latency)
+    return StepCost(flop, weights, kv_read, colls, float(comm), tokens)
 
 
-def _transfer(bytes_per_chip: float, group: int, links: Links) -> float:
-    """Seconds to move ``bytes_per_chip`` off each chip of a ``group``-chip collective [s]."""
-    if group <= links.node_chips:
-        return bytes_per_chip / (links.scale_up * links.efficiency)
-    inside = (links.node_chips - 1) / (group - 1)
-    return max(bytes_per_chip * inside / (links.scale_up * links.efficiency),
-               bytes_per_chip * (1 - inside) / (links.scale_out * links.efficiency))
+def _collective(bytes_per_chip: float, group: int, node_chips: int, count: float, latencies: int) -> Collective:
+    """A ``group``-chip collective: traffic beyond the scale-up domain goes over the network."""
+    if group <= node_chips:
+        return Collective(count, bytes_per_chip, 0.0, latencies)
+    inside = (node_chips - 1) / (group - 1)
+    return Collective(count, bytes_per_chip * inside, bytes_per_chip * (1 - inside), latencies)
 
 
-def comm_seconds(model: Model, layout: Layout, links: Links, tokens: float) -> float:
-    """Communication time of one step over ``tokens`` replica tokens [s] (not overlapped with compute)."""
+def collectives(model: Model, layout: Layout, links: Links, tokens: float) -> tuple[Collective, ...]:
+    """The collectives of one step over ``tokens`` replica tokens: TP ring all-reduce, 2 per layer (1 per
+    layer when EP takes the MoE layers); EP dispatch (FP8) and combine (activation bytes) per MoE layer."""
     s = model.preset.shape
     d, layers = s.get("d_model", 0), s.get("layers", 0)
-    total = 0.0
+    out = []
     if layout.tp > 1:
         msg = tokens / layout.dp * d * links.activation_bytes
-        per_chip = 2.0 * (layout.tp - 1) / layout.tp * msg  # ring all-reduce
         n = 2 * layers if layout.ep == 1 else layers + (layers - s.get("moe_layers", 0))
-        total += n * (_transfer(per_chip, layout.tp, links) + links.latency)
+        out.append(_collective(2.0 * (layout.tp - 1) / layout.tp * msg, layout.tp, links.node_chips, n, 1))
     if layout.ep > 1 and "moe_layers" in s:
-        k = s["experts_per_token"]
-        per_chip = tokens / layout.chips * k * d * (1.0 + links.activation_bytes) * (layout.ep - 1) / layout.ep
-        total += s["moe_layers"] * (_transfer(per_chip, layout.ep, links) + 2 * links.latency)
+        per_chip = tokens / layout.chips * s["experts_per_token"] * d * (1.0 + links.activation_bytes) * \
+            (layout.ep - 1) / layout.ep
+        out.append(_collective(per_chip, layout.ep, links.node_chips, s["moe_layers"], 2))
+    return tuple(out)
+
+
+def comm_time(colls: tuple[Collective, ...], scale_up: Any, scale_out: Any, efficiency: Any,
+              latency: Any) -> Any:
+    """Communication time of one step [s], not overlapped with compute; rates [B/s], efficiency [1] and
+    latency [s] may be arrays of draws."""
+    total: Any = 0.0
+    for c in colls:
+        total = total + c.count * (np.maximum(c.up_bytes / (scale_up * efficiency),
+                                              c.out_bytes / (scale_out * efficiency)) + c.latencies * latency)
     return total
 
 
@@ -194,21 +222,3 @@ def accepted_per_step(draft: int, acceptance: float) -> float:
     if draft == 0:
         return 1.0
     return (1.0 - acceptance ** (draft + 1)) / (1.0 - acceptance) if acceptance < 1 else draft + 1.0
-
-
-def default_layout(model: Model, chip_memory: float, kv_fraction: float, node_chips: int,
-                   min_sequences_bytes: float) -> Layout:
-    """The smallest power-of-two replica within a node (then whole nodes) that holds the weights and
-    leaves KV room for ``min_sequences_bytes`` [B]: TP across it for dense models; for MoE,
-    TP within it up to the node, experts over all of it."""
-    moe = model.routed > 0
-    chips = 1
-    while True:
-        tp = min(chips, node_chips)
-        layout = Layout(chips, tp if (moe or chips <= node_chips) else chips, chips if moe else 1)
-        free = kv_fraction * (chip_memory - model.weights_per_chip(layout)) * chips
-        if free >= min_sequences_bytes:
-            return layout
-        if chips >= 4096:
-            raise InputError(f"{model.preset.id} does not fit in 4,096 chips of {chip_memory / 1e9:.0f} GB")
-        chips *= 2

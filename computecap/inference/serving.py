@@ -31,7 +31,7 @@ from computecap.core import (
     parse_include,
 )
 from computecap.errors import InputError
-from computecap.inference.deployment import Deployment, Workload, best_deployment, links_for
+from computecap.inference.deployment import Deployment, Workload, best_deployment, draw_links, links_for
 from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.inference.physics import attention_flop_per_token, kv_values_per_token
 from computecap.uncertainty import Distribution, Uncertain
@@ -112,7 +112,7 @@ def _series(plan: _Plan, n: np.ndarray, rng: np.random.Generator, size: int, cat
     d, fit = load_serving_defaults(), load_serving_fit()
     fe, be, resid = fit.sample(rng, size)
     acc = d["speculative_acceptance"].value.distribution("").sample(rng.random(size))
-    t = dep.timings(fe, be, acc)
+    t = dep.timings(fe, be, acc, draw_links(dep.chip, rng, size))
     replicas = np.floor(n / dep.layout.chips)
     serving = replicas * dep.layout.chips
     per_replica = t["output"] * resid
