@@ -23,6 +23,7 @@ import computecap
 from computecap.comparison import METRICS, compare, used_metrics
 from computecap.errors import ComputecapError
 from computecap.inference import Layout, Workload, deploy
+from computecap.inference.deployment import draw_links
 from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.report import fmt_number, fmt_uncertain, render_rows, write_atomic
 from computecap.roofline import attainable, ridge_point, typical_intensities
@@ -46,14 +47,15 @@ REGIMES = [
 
 
 def serving_ratios(h20: computecap.Chip, h200: computecap.Chip, samples: int) -> list[list[str]]:
-    """H200 / H20 serving rate per regime, p50 [p5-p95]: both chips share each efficiency draw (the same
-    software stack); the ratio's spread is then the physics' sensitivity to the fitted efficiencies."""
+    """H200 / H20 serving rate per regime, p50 [p5-p95]: both chips share each efficiency and link draw
+    (the same software stack and network); the ratio's spread is the physics' sensitivity to them."""
     fit, acc = load_serving_fit(), load_serving_defaults()["speculative_acceptance"].central
     fe, be, _ = fit.sample(np.random.default_rng(0), samples)
     rows = []
     for label, model, work, layout, conc, rate in REGIMES:
         preset = computecap.model_preset(model)
-        r20, r200 = (deploy(preset, c, work, layout, concurrency=conc).timings(fe, be, acc)[rate] for c in (h20, h200))
+        r20, r200 = (deploy(preset, c, work, layout, concurrency=conc).timings(
+            fe, be, acc, draw_links(c, np.random.default_rng(1), samples))[rate] for c in (h20, h200))
         p5, p50, p95 = np.percentile(r200 / r20, [5, 50, 95])
         rows.append([label, f"{p50:.2f}x [{p5:.2f}-{p95:.2f}]"])
     return rows
