@@ -164,7 +164,7 @@ def timeline(scenario: Scenario | str, *, start: str = "2022Q1", end: str = "202
 
     def draw(rng: np.random.Generator, size: int) -> np.ndarray:
         """Per group, metric and quarter: (n_groups x n_metrics x n_dates, size)."""
-        held = lines.sample_at(rng, size, dates, retire=retire)[sel]  # (n_sel, n_dates, size)
+        held = lines.sample_at(rng, size, dates, retire=retire, keep=sel)  # (n_sel, n_dates, size)
         u = rng.random((len(chips), size))
         peak = per_chip(basis_d, u)[line_chip][:, None, :]
         watts = per_chip(tdp_d, u)[line_chip][:, None, :]

@@ -142,6 +142,14 @@ def test_sample_at_matches_sample_once_everything_has_arrived(load: Callable[[st
     np.testing.assert_array_equal(held[:, 0], counts)
 
 
+def test_keep_returns_the_same_streams_for_the_kept_lines(load: Callable[[str], Scenario]) -> None:
+    lines = HoldingLines(load(BASE))
+    dates = [dt.date(2026, 5, 16), dt.date(2031, 4, 1)]
+    every = lines.sample_at(np.random.default_rng(5), 300, dates)
+    kept = lines.sample_at(np.random.default_rng(5), 300, dates, keep=np.array([4, 0]))
+    np.testing.assert_array_equal(kept, every[[4, 0]])
+
+
 def test_allocation_lines_share_one_delay(load: Callable[[str], Scenario]) -> None:
     lines = HoldingLines(load(BASE))
     held = lines.sample_at(np.random.default_rng(0), 4000, [dt.date(2026, 9, 30)], retire=False)

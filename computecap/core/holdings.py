@@ -101,17 +101,19 @@ class HoldingLines:
         return out
 
     def sample_at(self, rng: np.random.Generator, size: int, dates: Iterable[dt.date], *, retire: bool = True,
-                  lifetime: Distribution | None = None) -> np.ndarray:
+                  lifetime: Distribution | None = None, keep: np.ndarray | None = None) -> np.ndarray:
         """Chips in service on each of ``dates``: delivered (after any delay) minus retired [chips].
 
-        Returns (n_lines, n_dates, size). Counts are drawn first, exactly as ``sample`` draws
-        them; then one delay per uncertain delivery (shared by an allocation's lines) and one lifetime
-        per sample for the whole scenario (``lifetime`` [years], default the sourced ``chip_lifetime``;
-        drawn even when ``retire`` is False, so the switch changes no other stream). Undated lines
-        are in service on every date and never retire.
+        Returns (n_lines, n_dates, size), or only the lines ``keep`` (indices, in that order).
+        Counts are drawn first, exactly as ``sample`` draws them; then one delay per uncertain
+        delivery (shared by an allocation's lines) and one lifetime per sample for the whole
+        scenario (``lifetime`` [years], default the sourced ``chip_lifetime``). Every delay and the
+        lifetime are drawn whatever ``keep`` and ``retire`` say, so neither changes another stream.
+        Undated lines are in service on every date and never retire.
         """
         days = day_numbers(dates)[:, None]
-        counts = self.sample(rng, size)
+        rows = np.arange(len(self.lines)) if keep is None else np.asarray(keep)
+        counts = self.sample(rng, size, rows)
         delays: dict[int, np.ndarray | float] = {}
         for ln in self.lines:
             d = ln.delivery
@@ -123,9 +125,10 @@ class HoldingLines:
             drawn = (dist.sample(rng.random(size)) if dist.is_uncertain else dist.central) * DAYS_PER_YEAR
             life = drawn if retire else None
         out = np.repeat(counts[:, None, :], len(days), axis=1)
-        for j, ln in enumerate(self.lines):
-            if ln.delivery is not None:
-                out[j] *= in_service_fraction(segment_array(ln.delivery), days, delays[id(ln.delivery)], life)
+        for k, j in enumerate(rows):
+            d = self.lines[j].delivery
+            if d is not None:
+                out[k] *= in_service_fraction(segment_array(d), days, delays[id(d)], life)
         return out
 
     def select(self, *, statuses: Iterable[str], as_of: dt.date | None = None,
