@@ -190,14 +190,16 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
     for name in ("kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
                  "speculative_acceptance"):
         v = d[name]
-        rng = f" (range {v.value.low:~P}..{v.value.high:~P})" if v.value.is_range else ""
-        out.append(Assumption(name, f"{v.value.central:~P}{rng}", v.formula, v.value.sources, v.value.note))
+        rng = f" (range {v.value.low:~.4gP}..{v.value.high:~.4gP})" if v.value.is_range else ""
+        out.append(Assumption(name, f"{v.value.central:~.4gP}{rng}", v.formula, v.value.sources, v.value.note))
     for name in fallback:
         key = name.split(" ")[0]
         if key in d.values:
             v = d[key]
-            out.append(Assumption(f"{key} (serving default)", f"{v.value.central:~P}: {chip.id} does not publish it",
+            out.append(Assumption(f"{key} (serving default)", f"{v.value.central:~.4gP}: {chip.id} does not publish it",
                                   v.formula, v.value.sources, v.value.note))
+        else:
+            out.append(Assumption(key, f"not published for {chip.id}", note=name))
     for name in ("server_overhead", "pue") + (("amortisation_years",) if hourly is None else ()):
         dd = cat.defaults[name]
         out.append(Assumption(name, dd.distribution.describe(), dd.formula, dd.value.sources, dd.value.note))
