@@ -105,8 +105,7 @@ class Deployment:
         t_dec = self.step_seconds(dec, flop_eff, bw_eff, links)
         t_pre = self.step_seconds(pre, flop_eff, bw_eff, links) * w.input_tokens / chunk
         ttft = self.step_seconds(one, flop_eff, bw_eff, links)
-        a = np.vectorize(lambda x: accepted_per_step(w.speculative, float(x)))(acceptance) \
-            if w.speculative else np.ones_like(t_dec)
+        a = accepted_per_step(w.speculative, acceptance)
         per_request = t_pre + w.output_tokens * t_dec / (self.concurrency * a)
         output = w.output_tokens / per_request
         latency = self.concurrency * per_request  # Little's law: time a request spends in the replica

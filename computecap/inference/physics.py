@@ -217,8 +217,8 @@ def comm_time(colls: tuple[Collective, ...], scale_up: Any, scale_out: Any, effi
     return total
 
 
-def accepted_per_step(draft: int, acceptance: float) -> float:
-    """Tokens emitted per decode step with ``draft`` drafted tokens at per-token acceptance [1]."""
-    if draft == 0:
-        return 1.0
-    return (1.0 - acceptance ** (draft + 1)) / (1.0 - acceptance) if acceptance < 1 else draft + 1.0
+def accepted_per_step(draft: int, acceptance: Any) -> Any:
+    """Tokens emitted per decode step with ``draft`` drafted tokens at per-token acceptance [1]:
+    1 + a + ... + a^K (acceptance may be an array of draws)."""
+    a = np.asarray(acceptance, dtype=float)
+    return sum(a ** i for i in range(draft + 1))
