@@ -1,106 +1,158 @@
-"""Speed of the estimate engine, measured against baselines taken in the same run.
+"""Speed of computecap, each figure against a baseline measured in the same run.
 
-1. Monte Carlo: computecap.estimate (public API) on the default scenario versus a
-   hand-written plain-numpy computation of the same figures (counts, Dirichlet split,
-   peak, effective, H100e, HBM, bandwidth, power, capex, and their percentiles).
-   Target: within 1.5x.
-2. Cold start: wall time of `computecap estimate` and `computecap chips show H200` (each a
-   new process) versus `python -c "import numpy, click, pint"`. Target: within 1.5x.
-3. Scaling: samples per second and peak memory (max RSS of a child process) at 1e5, 1e6
-   (and 1e7 with --full) samples, and time against the number of holdings.
+1. Start-up: `computecap --version`, `--help` and `estimate` (each a new process) against
+   `python -c "import numpy, click, pint"`. Targets: 1.1x, 1.1x, 1.3x.
+2. Engine: computecap.estimate (public API, default scenario) against a tight hand-written
+   numpy version of the same figures that draws the same random numbers in the same order
+   (so the outputs agree to rounding), at 1e5 and 1e6 samples (1e7 with --full). Target: at
+   most 1.2x the tight baseline at 1e6. Also the lower bound: the random draws a sample needs
+   times this machine's generator rate (target: within 2x), and where the rest of the time goes.
+3. Wide scenarios: 1,000 companies x 20 holdings at 10,000 samples, and 200 companies x 30
+   chips, each in a fresh process: seconds and peak traced memory (tracemalloc sees numpy's
+   buffers), with and without the per-row breakdown.
 
-Usage: python benchmarks/bench_engine.py [--samples 1000000] [--repeat 5] [--full]
+Usage: python benchmarks/bench_engine.py [--repeat 5] [--full] [--quick]
+Measure on an idle machine: every figure is a ratio to a baseline taken in the same run, but a
+busy machine makes the ratios noisy.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
 import computecap
-from computecap.fleet import expand_lines
-from computecap.uncertainty import CHUNK, chunk_sizes
+from computecap.core import HoldingLines
+from computecap.fleet import estimate
+from computecap.uncertainty import from_uniform
 
 
-def handwritten(scen, samples: int, seed: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The figures estimate() reports, written directly in numpy: per company and total, chips,
-    peak at each reported precision, effective, H100e, HBM, bandwidth, power, energy, capex;
-    per (company, status, chip) row, chips, peak and H100e; p5/p50/p95/mean of each."""
-    cat = computecap.default_catalog()
-    d = cat.defaults
-    ref = cat.chip(d.h100e_reference).peak("bf16").m_as("FLOP/s")
-    lines, allocs = expand_lines(scen)
-    keep = [j for j, ln in enumerate(lines) if ln.status in ("installed", "approved")]
-    companies = list(dict.fromkeys(lines[j].company for j in keep))
-    rows = list(dict.fromkeys((lines[j].company, lines[j].status, lines[j].chip.id) for j in keep))
-    chips = list(dict.fromkeys(ln.chip.id for ln in lines))
-    cix = np.array([chips.index(lines[j].chip.id) for j in keep])
-    precs = ["tf32", "bf16", "fp16", "fp8", "int8"]
+# ----------------------------------------------------------------------------- 1. start-up
+def cold(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
 
-    def tri(v, unit):  # type: ignore[no-untyped-def]
-        return None if v is None else (v.low.m_as(unit), v.central.m_as(unit), v.high.m_as(unit))
 
-    objs = [cat.chip(c) for c in chips]
-    peaks = {p: [tri(c.peaks.get(p), "FLOP/s") for c in objs] for p in precs}
-    basis = [tri(c.peaks.get("bf16") or c.peaks.get("fp16"), "FLOP/s") for c in objs]
-    other = {k: [tri(c.get(k), u) for c in objs] for k, u in
-             (("memory", "GB"), ("memory_bandwidth", "TB/s"), ("tdp", "W"), ("price", "USD"))}
-    results = []
-    for size, child in zip(chunk_sizes(samples), np.random.SeedSequence(seed).spawn(len(chunk_sizes(samples)))):
-        rng = np.random.default_rng(child)
-        counts = np.empty((len(lines), size))
+def startup(repeat: int) -> None:
+    cc = [sys.executable, "-m", "computecap"]
+    cmds = {"python -c 'import numpy, click, pint'": [sys.executable, "-c", "import numpy, click, pint"],
+            "computecap --version": [*cc, "--version"], "computecap --help": [*cc, "--help"],
+            "computecap estimate": [*cc, "estimate"]}
+    for cmd in cmds.values():  # warm the caches, as on any second start
+        cold(cmd)
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(repeat):  # interleaved, so drift on a busy machine hits every command alike
+        for name, cmd in cmds.items():
+            times[name].append(cold(cmd))
+    base = statistics.median(times["python -c 'import numpy, click, pint'"])
+    print(f"1. Start-up (median of {repeat} interleaved new processes, warm caches)")
+    targets = {"computecap --version": 1.1, "computecap --help": 1.1, "computecap estimate": 1.3}
+    for name, ts in times.items():
+        t = statistics.median(ts)
+        target = f"   (target <= {targets[name]}x)" if name in targets else "   (baseline)"
+        print(f"   {name:<40} {t:6.3f} s  {t / base:5.2f}x{target}")
+
+
+# ----------------------------------------------------------------------------- 2. engine
+class Tight:
+    """The default estimate written directly: same draws, same order, no bookkeeping."""
+
+    def __init__(self, scenario: str) -> None:
+        r = estimate(scenario, samples=1_000, seed=0)  # the engine's own selection, for the same lines
+        cat = computecap.default_catalog()
+        self.scen = cat.scenario(scenario)
+        self.lines = HoldingLines(self.scen)
+        keep = self.lines.select(statuses=r.include)
+        companies = [c.name for c in r.companies]
+        order = sorted(np.flatnonzero(keep), key=lambda j: (companies.index(self.lines.lines[j].company),
+                                                             self.lines.lines[j].status, self.lines.lines[j].chip.id))
+        self.order = np.array(order)
+        ln = [self.lines.lines[j] for j in order]
+        self.chips = list(dict.fromkeys(x.chip for x in ln))
+        chip_of = np.array([self.chips.index(x.chip) for x in ln])
+        rows = list(dict.fromkeys((x.company, x.status, x.chip.id) for x in ln))
+        row_of = np.array([rows.index((x.company, x.status, x.chip.id)) for x in ln])
+        self.row_sum = (np.arange(len(rows))[:, None] == row_of[None, :]).astype(float)
+        self.row_chip = np.array([self.chips.index(next(x.chip for x in ln if (x.company, x.status, x.chip.id) == k))
+                                  for k in rows])
+        comp_of_row = np.array([companies.index(k[0]) for k in rows])
+        self.comp = (np.arange(len(companies))[:, None] == comp_of_row[None, :]).astype(float)
+        self.chip_of = chip_of
+        ref = cat.chip(cat.defaults.h100e_reference).peak("bf16").m_as("FLOP/s")
+        precs = list(r.total.peak)
+        self.peaks = {p: [c.peaks[p].distribution("FLOP/s") if p in c.peaks else None for c in self.chips]
+                      for p in precs}
+        self.h100e = [None if pk is None else type(pk)(pk.low / ref, pk.central / ref, pk.high / ref, pk.dist)
+                      for pk in self.peaks["bf16"]]
+        spec = {k: [None if c.get(k) is None else c.get(k).distribution(u) for c in self.chips]  # type: ignore[union-attr]
+                for k, u in (("memory", "GB"), ("memory_bandwidth", "TB/s"), ("tdp", "MW"), ("price", "USD"))}
+        self.columns: dict[str, list[Any]] = {**{f"peak_{p}": v for p, v in self.peaks.items()}, "h100e": self.h100e,
+                                              **spec}
+        self.shared = [k for k in self.columns if k.startswith("peak") or k == "h100e"]
+        d = cat.defaults
+        self.util, self.over, self.pue = (d[k].distribution for k in ("utilisation", "server_overhead", "pue"))
+        self.precs = precs
+
+    def draw_counts(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        scen, out = self.scen, np.empty((len(self.lines), size))
         for j, h in enumerate(scen.holdings):
             c = h.count
-            counts[j] = rng.triangular(c.low, c.central, c.high, size) if c.low < c.high else c.central
-        for total, idx, shares, conc in allocs:
-            tot = rng.triangular(total.low, total.central, total.high, size) if total.low < total.high else total.central
-            counts[idx] = rng.dirichlet(shares * conc, size).T * tot
-        counts = counts[keep]
+            out[j] = from_uniform(rng.random(size), c.low, c.central, c.high, c.dist) if c.is_uncertain else c.central
+        j = len(scen.holdings)
+        for a in scen.allocations:
+            t = a.total
+            total = from_uniform(rng.random(size), t.low, t.central, t.high, t.dist) if t.is_uncertain else t.central
+            k = len(a.shares)
+            if k == 1:
+                out[j] = total
+            else:
+                g = rng.standard_gamma(np.array(list(a.shares.values()))[:, None] * a.concentration, size=(k, size))
+                out[j:j + k] = g * (total / g.sum(axis=0))
+            j += k
+        return out[self.order]
 
-        def draw(specs, u=None, rng=rng, size=size, counts=counts):  # type: ignore[no-untyped-def]
-            u = rng.random((len(chips), size)) if u is None else u
-            out = np.zeros((len(chips), size))
-            for i, v in enumerate(specs):
-                if v is not None:
-                    lo, c, hi = v
-                    if lo < hi:
-                        f = (c - lo) / (hi - lo)
-                        out[i] = np.where(u[i] < f, lo + np.sqrt(u[i] * (hi - lo) * (c - lo)),
-                                          hi - np.sqrt((1 - u[i]) * (hi - lo) * (hi - c)))
-                    else:
-                        out[i] = c
-            return out[cix] * counts
+    def run(self, samples: int, seed: int) -> np.ndarray:
+        from computecap.core.sampling import monte_carlo
+        return monte_carlo(samples, seed, 64, self.chunk)[0]
 
-        u_chip = rng.random((len(chips), size))
-        per_prec = {p: draw(peaks[p], u_chip) for p in precs}
-        h100e = draw(basis, u_chip) / ref
-        mem, bw, tdp, price = (draw(other[k]) for k in ("memory", "memory_bandwidth", "tdp", "price"))
-        ud = d["utilisation"].distribution
-        util = np.exp(rng.normal(0.5 * np.log(ud.low * ud.high), np.log(ud.high / ud.low) / 3.29, size))
-        o, pu = d["server_overhead"].distribution, d["pue"].distribution
-        facility = rng.triangular(o.low, o.central, o.high, size) * rng.triangular(pu.low, pu.central, pu.high, size)
+    def chunk(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        rows = self.row_sum @ self.draw_counts(rng, size)
+        n = len(self.chips)
+        uncertain = {k for k, v in self.columns.items() if any(d is not None and d.is_uncertain for d in v)}
+        u = rng.random((n, size)) if any(k in uncertain for k in self.shared) else None
+        vals = {}
+        for k, dists in self.columns.items():
+            v = np.zeros((n, size))
+            for i, d in enumerate(dists):
+                if d is not None:
+                    v[i] = (d.sample(u[i] if (k in self.shared and u is not None) else rng.random(size))
+                            if d.is_uncertain else d.central)
+            vals[k] = v if k in uncertain else v[:, :1]
+        util = self.util.sample(rng.random(size))
+        fac = self.over.sample(rng.random(size)) * self.pue.sample(rng.random(size))
+        comp = self.comp
         series = []
-        for name in [*companies, None]:
-            m = np.array([name is None or lines[j].company == name for j in keep])
-            power = tdp[m].sum(0) * facility / 1e6
-            series += [counts[m].sum(0), per_prec["bf16"][m].sum(0) * util, h100e[m].sum(0), mem[m].sum(0),
-                       bw[m].sum(0), power, power * 8.766, price[m].sum(0)] + [per_prec[p][m].sum(0) for p in precs]
-        for company, status, chip in rows:
-            m = np.array([(lines[j].company, lines[j].status, lines[j].chip.id) == (company, status, chip) for j in keep])
-            series += [counts[m].sum(0), per_prec["bf16"][m].sum(0), h100e[m].sum(0)]
-        flat = np.array(series)
-        mean = flat.mean(1)
-        results.append(np.vstack([np.percentile(flat, [5, 50, 95], axis=1, overwrite_input=True), mean]))
-    return np.mean(results, axis=0)
+        for name, col, f in (("chips", None, 1.0), ("effective", "peak_bf16", util), ("h100e", "h100e", 1.0),
+                             ("memory", "memory", 1.0), ("memory_bandwidth", "memory_bandwidth", 1.0),
+                             ("power", "tdp", fac), ("capex", "price", 1.0),
+                             *((f"peak_{p}", f"peak_{p}", 1.0) for p in self.precs)):
+            c = comp @ (rows if col is None else rows * vals[col][self.row_chip]) * f
+            series += [c, c.sum(axis=0, keepdims=True)]
+        series.append(rows)
+        for col in ("peak_bf16", "h100e"):
+            if col in uncertain:
+                series.append(rows * vals[col][self.row_chip])
+        return np.concatenate(series)
 
 
-def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+def best_of(fn: Any, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -109,76 +161,90 @@ def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return min(times)
 
 
-def cold(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def draw_rates() -> tuple[float, float]:
+    """Seconds per uniform and per gamma variate from this machine's generator."""
+    rng = np.random.default_rng(0)
+    n = 2_000_000
+    t_u = best_of(lambda: rng.random(n), 3) / n
+    t_g = best_of(lambda: rng.standard_gamma(np.full((10, n // 10), 8.0)), 3) / n
+    return t_u, t_g
 
 
-def child_run(samples: int, n_holdings_factor: int = 1) -> tuple[float, float]:
-    """(seconds, peak traced memory in MB) of one estimate in a fresh process.
+def engine(sizes: list[int], repeat: int) -> None:
+    scenario = "china-h200-2026"
+    tight = Tight(scenario)
+    estimate(scenario, samples=1_000)  # warm the catalog for both
+    r = estimate(scenario, samples=100_000, seed=3)
+    ref = tight.run(100_000, 3)
+    n_c = len(r.companies)
+    total_chips = ref[1, n_c]
+    print("2. Engine, default scenario (p5/p50/p95/mean of every company figure)")
+    print(f"   same figures: total chips p50 {r.total.metrics['chips'].p50:,.6f} (engine) vs {total_chips:,.6f} "
+          f"(tight baseline), relative difference {abs(r.total.metrics['chips'].p50 / total_chips - 1):.1e}")
+    uncertain = sum(h.count.is_uncertain for h in tight.scen.holdings) + sum(
+        a.total.is_uncertain for a in tight.scen.allocations)
+    gammas = sum(len(a.shares) for a in tight.scen.allocations if len(a.shares) > 1)
+    chip_u = len(tight.chips) + sum(any(d is not None and d.is_uncertain for d in v)
+                                    * sum(d is not None and d.is_uncertain for d in v)
+                                    for k, v in tight.columns.items() if k not in tight.shared)
+    uniforms = uncertain + chip_u + 3
+    t_u, t_g = draw_rates()
+    print(f"   draws per sample: {uniforms} uniforms and {gammas} gammas; generator here: "
+          f"{t_u * 1e9:.1f} ns per uniform, {t_g * 1e9:.1f} ns per gamma")
+    for n in sizes:
+        t_api = best_of(lambda n=n: estimate(scenario, samples=n, seed=1), repeat)
+        t_tight = best_of(lambda n=n: tight.run(n, 1), repeat)
+        bound = n * (uniforms * t_u + gammas * t_g)
+        print(f"   {n:>10,} samples: engine {t_api:6.3f} s, tight baseline {t_tight:6.3f} s -> {t_api / t_tight:4.2f}x "
+              f"(target <= 1.2x at 1e6); lower bound (draws only) {bound:6.3f} s -> engine {t_api / bound:4.1f}x")
 
-    tracemalloc sees numpy's buffers; max RSS would not do, as Linux carries it across exec."""
-    code = (
-        "import time, tracemalloc, computecap\n"
-        "from computecap.catalog.scenarios import Scenario\n"
-        "s = computecap.load_scenario('china-h200-2026')\n"
-        f"s = Scenario(s.name, s.title, s.description, s.as_of, s.companies, s.holdings * {n_holdings_factor}, "
-        "s.allocations, s.sources, s.path)\n"
-        "tracemalloc.start()\n"
-        "t = time.perf_counter()\n"
-        f"computecap.estimate(s, samples={samples}, seed=1)\n"
-        "print(time.perf_counter() - t, tracemalloc.get_traced_memory()[1] / 1e6)\n")
+
+# ----------------------------------------------------------------------------- 3. wide scenarios
+WIDE = """
+import time, tracemalloc
+import computecap
+from computecap.catalog.scenarios import Company, Holding, Scenario
+from computecap.uncertainty import Distribution
+base = computecap.load_scenario("china-h200-2026")
+chips = computecap.chips()[:{n_chips}]
+src = base.holdings[0].sources
+companies = {{f"C{{i}}": Company(f"C{{i}}") for i in range({n_companies})}}
+holdings = tuple(Holding(f"C{{i}}", chips[(i + k) % len(chips)], Distribution(800, 1000, 1300, "triangular"),
+                         "installed", None, src) for i in range({n_companies}) for k in range({n_holdings}))
+s = Scenario("wide", "wide", "", None, companies, holdings, (), base.sources, "bench")
+computecap.estimate(s, samples=1000)
+tracemalloc.start()
+t = time.perf_counter()
+r = computecap.estimate(s, samples={samples}, seed=1)
+print(time.perf_counter() - t, tracemalloc.get_traced_memory()[1] / 1e6)
+"""
+
+
+def wide(n_companies: int, n_holdings: int, n_chips: int, samples: int) -> tuple[float, float]:
+    code = WIDE.format(n_companies=n_companies, n_holdings=n_holdings, n_chips=n_chips, samples=samples)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
     return float(out[0]), float(out[1])
 
 
+def wide_scenarios() -> None:
+    print("3. Wide scenarios (fresh process each; one holding per company and chip, uncertain counts)")
+    for n_c, n_h, n_chips, samples in ((1_000, 20, 30, 10_000), (200, 30, 30, 10_000), (1_000, 20, 30, 100_000)):
+        secs, mem = wide(n_c, n_h, n_chips, samples)
+        print(f"   {n_c:>5,} companies x {n_h} holdings ({n_chips} chip types), {samples:>7,} samples: "
+              f"{secs:6.2f} s, peak memory {mem:6.0f} MB")
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=1_000_000)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--full", action="store_true", help="also run 1e7 samples")
+    ap.add_argument("--full", action="store_true", help="also 1e7 samples")
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and sizes (a smoke run)")
     args = ap.parse_args()
-    scen = computecap.load_scenario("china-h200-2026")
-
-    computecap.estimate(scen, samples=1000)  # warm caches (catalog load) for both sides
-    api = computecap.estimate(scen, samples=200_000, seed=1).total
-    ref = handwritten(scen, 200_000, 1)
-    n_c = len(api.metrics) + len(api.peak)  # the total is the last company-level group in both
-    print(f"0. Same figures: total chips p50 {api.chips.p50:,.0f} (API) vs {ref[1][3 * n_c]:,.0f} (hand-written)")
-    t_api = best_of(lambda: computecap.estimate(scen, samples=args.samples, seed=1), max(1, args.repeat // 2))
-    t_np = best_of(lambda: handwritten(scen, args.samples, 1), max(1, args.repeat // 2))
-    print(f"1. Monte Carlo, {args.samples:,} samples of the default scenario (chunked, at most {CHUNK:,} a chunk):")
-    print(f"   computecap.estimate {t_api:.3f} s   hand-written numpy {t_np:.3f} s   "
-          f"ratio {t_api / t_np:.2f}x (target <= 1.5x)")
-
-    exe = shutil.which("computecap")
-    base_cmd = [sys.executable, "-c", "import numpy, click, pint"]
-    cmds = [["estimate"], ["estimate", "--reference-model", "none"], ["chips", "show", "H200"]]
-    full = [[exe, *c] if exe else [sys.executable, "-m", "computecap", *c] for c in cmds]
-    times: dict[int, list[float]] = {i: [] for i in range(len(cmds) + 1)}
-    for _ in range(args.repeat):  # interleaved, so drift on a busy machine hits all commands alike
-        for i, cmd in enumerate([base_cmd, *full]):
-            times[i].append(cold(cmd, 1))
-    base = statistics.median(times[0])
-    print("2. Cold start (median of", args.repeat, "interleaved new processes; caches warm, as on any second start):")
-    print(f"   python -c 'import numpy, click, pint'  {base:.3f} s")
-    for i, cmd in enumerate(cmds, start=1):
-        t = statistics.median(times[i])
-        print(f"   computecap {' '.join(cmd):<48} {t:.3f} s   ratio {t / base:.2f}x (target <= 1.5x)")
-
-    print("3. Scaling (each in a fresh process):")
-    sizes = [100_000, 1_000_000] + ([10_000_000] if args.full else [])
-    for n in sizes:
-        secs, rss = child_run(n)
-        print(f"   {n:>12,} samples  {secs:7.2f} s  {n / secs / 1e6:6.2f} M samples/s  peak memory {rss:7.0f} MB")
-    for factor in (1, 4, 16):
-        secs, rss = child_run(200_000, factor)
-        print(f"   holdings x{factor:<3} ({factor * len(scen.holdings) + sum(len(a.shares) for a in scen.allocations):>4} lines)"
-              f"  200,000 samples  {secs:6.2f} s  peak memory {rss:6.0f} MB")
+    repeat = 2 if args.quick else args.repeat
+    startup(repeat)
+    engine([100_000] if args.quick else [100_000, 1_000_000] + ([10_000_000] if args.full else []),
+           max(1, repeat // 2))
+    wide_scenarios()
 
 
 if __name__ == "__main__":

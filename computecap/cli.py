@@ -284,7 +284,8 @@ def _progress(samples: int) -> Any:
 @click.option("--include", multiple=True, callback=_parse_include, metavar="STATUS[,STATUS]",
               help="Statuses to count: installed, approved, pending, ordered, or all [default: installed,approved].")
 @click.option("--as-of", "as_of", callback=_parse_date, default=None, metavar="DATE",
-              help="Only holdings dated on or before DATE (YYYY-MM-DD).")
+              help="Count chips delivered by DATE (YYYY-MM-DD) and still in service [default: today].")
+@click.option("--no-retire", is_flag=True, help="Keep chips in service forever (no sourced lifetime).")
 @click.option("--precision", default="bf16", show_default=True,
               type=click.Choice(list(PRECISION_NAMES)),
               help="Precision of the effective figure.")
@@ -299,12 +300,14 @@ def _progress(samples: int) -> Any:
 @output_options
 @plot_option
 def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...], as_of: dt.date | None,
-             precision: str, h100e_basis: str, reference_model: str, samples: int, seed: int, explain: bool,
-             no_breakdown: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
+             no_retire: bool, precision: str, h100e_basis: str, reference_model: str, samples: int, seed: int,
+             explain: bool, no_breakdown: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
     """Per-company AI compute of a scenario, with p5/p50/p95.
 
     Peak and effective FLOP/s, H100-equivalents, HBM, power and capital cost for each
-    company, by status and chip, from seeded vectorised Monte Carlo.
+    company, by status and chip, from seeded vectorised Monte Carlo. Counts what is
+    delivered by the date and still in service; chips still to come (approved, pending,
+    ordered) are shown apart.
 
     \b
     Example:
@@ -318,15 +321,19 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     scen = cat.scenario(scenario)
     preset = None if reference_model.lower() == "none" else cat.preset(reference_model)
     with _progress(samples) as bar:
-        result = run(scen, companies=companies, include=include, as_of=as_of, precision=precision,
-                     samples=samples, seed=seed, h100e_basis=h100e_basis,
+        result = run(scen, companies=companies, include=include, as_of=as_of, retire=not no_retire,
+                     precision=precision, samples=samples, seed=seed, h100e_basis=h100e_basis,
                      progress=bar.update if bar is not None else None)
     if preset is not None:
         from computecap.training import reference_times
-        days = reference_times(scen, [c.name for c in result.companies], preset, include=include, as_of=as_of,
-                               precision=precision, samples=min(samples, 5_000), seed=seed, catalog=cat)
+        days = reference_times(scen, [c.name for c in result.companies], preset, include=include,
+                               as_of=result.as_of, precision=precision, samples=min(samples, 5_000), seed=seed,
+                               catalog=cat)
         result = result.with_time_to_train(preset.id, days)
-    text = views.estimate_table(result, fmt, breakdown=not no_breakdown)
+    pipeline = run(scen, companies=[c.name for c in result.companies], include="all", as_of=result.as_of,
+                   undelivered=True, precision=precision, samples=min(samples, 5_000), seed=seed,
+                   h100e_basis=h100e_basis)
+    text = views.estimate_table(result, fmt, breakdown=not no_breakdown, pipeline=pipeline)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)
     emit(text, output)

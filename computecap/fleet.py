@@ -71,6 +71,8 @@ METRICS: tuple[Metric, ...] = (
 BREAKDOWN_METRICS = ("chips", "peak", "h100e")
 #: Largest companies x rows matrix used for company sums (a dense product); above it, row sums.
 SMALL_MATRIX = 1 << 14
+#: A date after every delivery: counts on it are the full holdings.
+FAR_FUTURE = dt.date(2200, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,10 @@ class EstimateResult:
     h100e_basis: str
     include: tuple[str, ...]
     as_of: dt.date | None
+    retire: bool = True
+    undelivered: bool = False
+    #: (company or "total", metric) -> draws [the metric's unit], when estimate(keep_samples=True)
+    draws: dict[tuple[str, str], np.ndarray] | None = field(default=None, repr=False, compare=False)
     version: str = __version__
     #: days to train a reference model per company (``with_time_to_train``): preset id, company -> Uncertain
     time_to_train: tuple[str, dict[str, Uncertain | None]] | None = None
@@ -142,6 +148,17 @@ class EstimateResult:
                 return c
         raise InputError(f"company {name!r} is not in this result; it has {', '.join(c.name for c in self.companies)}")
 
+    def draws_of(self, company: str, metric: str) -> np.ndarray:
+        """The Monte Carlo draws of one company's (or ``"total"``'s) metric [its unit]; needs keep_samples."""
+        if self.draws is None:
+            raise InputError("draws: run estimate(..., keep_samples=True) to keep the Monte Carlo draws")
+        name = "total" if company.lower() == "total" else self.company(company).name
+        key = (name, metric if metric in {m.name for m in METRICS} else f"peak_{metric}")
+        if key not in self.draws:
+            raise InputError(f"metric: expected one of {', '.join(m.name for m in METRICS)} or a precision, "
+                             f"got {metric!r}")
+        return self.draws[key]
+
     def with_time_to_train(self, model: str, days: dict[str, Uncertain | None]) -> EstimateResult:
         """This result with a days-to-train figure per company (None where it has no usable chips)."""
         return replace(self, time_to_train=(model, dict(days)))
@@ -150,7 +167,8 @@ class EstimateResult:
         """The ``estimate --format json`` document (docs/design.md contract)."""
         out: dict[str, Any] = {
             "scenario": self.scenario, "precision": self.precision, "h100e_basis": self.h100e_basis,
-            "include": list(self.include), "as_of": self.as_of,
+            "include": list(self.include), "as_of": self.as_of, "retire": self.retire,
+            "counts": "not yet delivered by as_of" if self.undelivered else "delivered by as_of and in service",
             "companies": [c.to_dict(self.precision) for c in self.companies],
             "total": self.total.to_dict(self.precision),
             "assumptions": [a.to_dict() for a in self.assumptions],
@@ -165,8 +183,9 @@ class EstimateResult:
 
 
 def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
-             include: str | Iterable[str] = DEFAULT_INCLUDE, as_of: dt.date | None = None, precision: str = "bf16",
-             samples: int = DEFAULT_SAMPLES, seed: int = 0, h100e_basis: str = "bf16", catalog: Catalog | None = None,
+             include: str | Iterable[str] = DEFAULT_INCLUDE, as_of: dt.date | None = None, retire: bool = True,
+             undelivered: bool = False, precision: str = "bf16", samples: int = DEFAULT_SAMPLES, seed: int = 0,
+             h100e_basis: str = "bf16", keep_samples: bool = False, catalog: Catalog | None = None,
              progress: Callable[[int], None] | None = None) -> EstimateResult:
     """Per-company compute, memory, power and capital cost of a scenario, with p5/p50/p95.
 
@@ -175,10 +194,16 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
     scenario : a Scenario, a bundled scenario name, or a path to a TOML file.
     companies : names to report (default all); aliases and any case accepted.
     include : statuses counted, as names or one comma-separated string; ``"all"`` for every status.
-    as_of : only holdings dated on or before this date [datetime.date] (undated ones always count).
+    as_of : count the chips delivered by this date and still in service [datetime.date]; default today.
+        Undated holdings always count.
+    retire : chips leave service after the sourced ``chip_lifetime`` (False: never).
+    undelivered : count instead what is not yet delivered by ``as_of`` (the pipeline: approved,
+        pending and ordered chips still to come; retirement does not apply).
     precision : precision of the ``effective`` figure (bf16, fp8, ...).
     samples, seed : Monte Carlo sample count and seed (same seed, same result).
     h100e_basis : ``bf16`` (dense 16-bit vs H100 SXM), ``fp8`` (dense 8-bit, Epoch's basis) or ``tpp``.
+    keep_samples : keep each company figure's draws (``result.draws_of(company, metric)``), for
+        paired comparisons with common random numbers.
     """
     cat = catalog or default_catalog()
     scen = _scenario(scenario, cat)
@@ -187,15 +212,20 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
     if h100e_basis not in H100E_BASES:
         raise InputError(f"h100e_basis: expected one of {', '.join(H100E_BASES)}, got {h100e_basis!r}")
     check_sampling(samples, seed)
-    as_of = _date(as_of)
+    when = _date(as_of) or dt.date.today()
+    for name, flag in (("retire", retire), ("undelivered", undelivered), ("keep_samples", keep_samples)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name}: expected True or False, got {flag!r}")
     names = _companies(companies)
 
     lines = HoldingLines(scen)
-    plan = _Plan(scen, lines, cat, inc, as_of, names, precision, h100e_basis)
-    stats = monte_carlo(samples, seed, plan.rows_per_sample, plan.draw, progress)
+    plan = _Plan(scen, lines, cat, inc, when, names, precision, h100e_basis, retire, undelivered)
+    keep = np.arange(plan.n_group_series) if keep_samples else None
+    stats, kept = monte_carlo(samples, seed, plan.rows_per_sample, plan.draw, progress, keep)
     comps, total = plan.assemble(stats)
+    draws = None if kept is None else plan.draws(kept)
     return EstimateResult(scen.name, comps, total, tuple(plan.assumptions()), samples, seed, precision, h100e_basis,
-                          inc, as_of)
+                          inc, when, retire=retire, undelivered=undelivered, draws=draws)
 
 
 def _scenario(scenario: object, cat: Catalog) -> Scenario:
@@ -241,11 +271,13 @@ class _Plan:
     """Everything fixed before sampling: the lines counted, their order, and per-chip values."""
 
     def __init__(self, scen: Scenario, lines: HoldingLines, cat: Catalog, inc: tuple[str, ...],
-                 as_of: dt.date | None, names: list[str], precision: str, basis: str) -> None:
+                 as_of: dt.date, names: list[str], precision: str, basis: str, retire: bool,
+                 undelivered: bool) -> None:
         self.columns: dict[str, list[Distribution | None]] = {}
         self.scen, self.lines, self.defaults, self.inc, self.as_of = scen, lines, cat.defaults, inc, as_of
-        self.precision, self.basis = precision, basis
-        counted = lines.select(statuses=inc, as_of=as_of)
+        self.precision, self.basis, self.retire, self.undelivered = precision, basis, retire, undelivered
+        self.dated = any(ln.delivery is not None for ln in lines.lines)
+        counted = lines.select(statuses=inc)
         if names:
             chosen = list(dict.fromkeys(scen.company(c) for c in names))
         else:  # every company that holds something under these filters
@@ -255,7 +287,7 @@ class _Plan:
         sel = [j for j in np.flatnonzero(counted) if lines.lines[j].company in chosen]
         if not sel:
             raise InputError(f"no holdings in scenario {scen.name} match companies={chosen or names}, "
-                             f"include={list(inc)}" + (f", as_of={as_of}" if as_of else ""))
+                             f"include={list(inc)}")
         # Order the lines by (company, status, chip) so sums by row and by company are contiguous slices.
         key = {j: (chosen.index(lines.lines[j].company), lines.lines[j].status, lines.lines[j].chip.id) for j in sel}
         sel.sort(key=lambda j: key[j])
@@ -289,6 +321,32 @@ class _Plan:
         self.n_series = (len(chosen) + 1) * len(self.primary) + sum(len(v) for v in self.row_sampled.values())
         # widest step: the kept counts, row counts, one column's row values and the output series
         self.rows_per_sample = len(sel) + 2 * n_rows + self.n_series
+
+    def _counts(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Chips per kept line: in service on as_of, or (undelivered) still to come after it."""
+        if not self.dated:
+            return self.lines.sample(rng, size, keep=self.sel) * (0.0 if self.undelivered else 1.0)
+        if self.undelivered:
+            both = self.lines.sample_at(rng, size, [self.as_of, FAR_FUTURE], retire=False, keep=self.sel)
+            return both[:, 1] - both[:, 0]
+        return self.lines.sample_at(rng, size, [self.as_of], retire=self.retire, keep=self.sel)[:, 0]
+
+    @property
+    def n_group_series(self) -> int:
+        """The company and total series come first in every chunk (before the breakdown rows)."""
+        return (len(self.chosen) + 1) * len(self.primary)
+
+    def draws(self, kept: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+        """Kept draws by (company or "total", metric), derived series included."""
+        groups = [*self.chosen, "total"]
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for k, (name, *_rest) in enumerate(self.primary):
+            for g, label in enumerate(groups):
+                out[(label, name)] = kept[k * len(groups) + g]
+        for name, (src, ratio) in self.derived.items():
+            for label in groups:
+                out[(label, name)] = out[(label, src)] * ratio
+        return out
 
     def _sum_plan(self) -> None:
         """How company sums are taken: a small dense matrix product, or contiguous row sums."""
@@ -341,8 +399,12 @@ class _Plan:
             ref_value = ref.peaks[rp].central.m_as("FLOP/s")
             self.columns["h100e"] = [None if (p := basis_precision(c, self.basis)) is None else
                                      _scaled(c.peaks[p].distribution("FLOP/s"), 1 / ref_value) for c in self.chips]
+        market = _market(self.scen)
+        self.market = market
         for m in METRICS:
-            if m.chip_value not in self.columns and m.chip_value != "count":
+            if m.chip_value == "price":
+                self.columns["price"] = [_spec(c.price_for(market, self.as_of), "USD") for c in self.chips]
+            elif m.chip_value not in self.columns and m.chip_value != "count":
                 self.columns[m.chip_value] = [_spec(c.get(m.chip_value), m.chip_unit) for c in self.chips]
         # precisions of one chip share one uniform stream: the peaks, and the h100e basis built from them
         self.shared_stream = {k for k in self.columns if k.startswith("peak") or (k == "h100e")}
@@ -357,7 +419,7 @@ class _Plan:
         matrix: a single matrix product gives every company sum. Large scenarios (where that
         matrix would be big) sum contiguous rows instead.
         """
-        counts = self.lines.sample(rng, size, keep=self.sel)
+        counts = self._counts(rng, size)
         by_row = counts if self.one_line_per_row else np.add.reduceat(counts, self.row_starts, axis=0)
         del counts
         u_chip = rng.random((len(self.chips), size)) if self.shared_uncertain else None
@@ -460,8 +522,34 @@ class _Plan:
         return tuple(comps), total
 
     def assumptions(self) -> list[Assumption]:
-        return _assumptions(self.scen, self.lines, self.sel, self.chips, self.defaults, self.reference, self.basis,
-                            self.precision, self.inc, self.as_of, self.columns)
+        out = _assumptions(self.scen, self.lines, self.sel, self.chips, self.defaults, self.reference, self.basis,
+                           self.precision, self.inc, self.as_of, self.columns)
+        if self.undelivered:
+            what = f"chips not yet delivered on {self.as_of} (total minus delivered; retirement does not apply)"
+        elif not self.dated:
+            what = "every holding in full (the scenario dates no deliveries)"
+        else:
+            what = f"chips delivered by {self.as_of} and still in service"
+        out.insert(2, Assumption("counted", what, "count = total x delivered fraction(as_of) x survival(age)",
+                                 note="undated holdings always count in full"))
+        if self.dated and self.retire and not self.undelivered and "chip_lifetime" in self.defaults:
+            d = self.defaults["chip_lifetime"]
+            out.insert(3, Assumption("chip_lifetime", d.distribution.describe() + " years", d.formula,
+                                     d.value.sources, d.meaning))
+        out.append(Assumption("price market", self.market or "default price of each chip file",
+                              "unit price = the chip's latest quote in this market on or before as_of",
+                              note="from the companies' shared country; else each chip's default price"))
+        return out
+
+
+#: Scenario country codes -> price markets (catalog.chips.MARKETS).
+_MARKET_OF_COUNTRY = {"CN": "China", "China": "China", "US": "US", "USA": "US"}
+
+
+def _market(scen: Scenario) -> str | None:
+    """The price market of a scenario whose companies share a country (None: the default price)."""
+    countries = {c.country for c in scen.companies.values()}
+    return _MARKET_OF_COUNTRY.get(countries.pop()) if len(countries) == 1 else None
 
 
 def _spec(value: SourcedValue | None, unit: str) -> Distribution | None:
@@ -502,7 +590,7 @@ def _assumptions(scen: Scenario, lines: HoldingLines, sel: np.ndarray, chips: li
                  ref: Chip, basis: str, precision: str, inc: tuple[str, ...], as_of: dt.date | None,
                  columns: dict[str, list[Distribution | None]]) -> list[Assumption]:
     out = [Assumption("scenario", f"{scen.name}: {scen.title}", sources=tuple(scen.sources.values()), note=scen.path),
-           Assumption("statuses counted", ", ".join(inc) + (f"; dated on or before {as_of}" if as_of else ""))]
+           Assumption("statuses counted", ", ".join(inc))]
     seen: set[tuple[str, str]] = set()
     for j in sel:
         ln = lines.lines[j]

@@ -115,7 +115,7 @@ def fmt_uncertain(u: Uncertain, factor: float = 1.0) -> str:
 
 def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str = "") -> str:
     """Render rows as an aligned text table, CSV or Markdown."""
-    rows = [["" if c is None else " ".join(safe_text(str(c)).split()) for c in r] for r in rows]
+    rows = [["" if c is None else re.sub(r"\s", " ", safe_text(str(c))) for c in r] for r in rows]
     headers = [safe_text(h) for h in headers]
     if fmt == "csv":
         buf = io.StringIO()

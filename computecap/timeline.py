@@ -176,7 +176,7 @@ def timeline(scenario: Scenario | str, *, start: str = "2022Q1", end: str = "202
         out[:, 3] = np.einsum("gl,lds->gds", member, held * watts) * facility / 1e6
         return out.reshape(-1, size)
 
-    stats = monte_carlo(samples, seed, len(sel) * n_d * 3 + len(keys) * n_m * n_d, draw)
+    stats, _ = monte_carlo(samples, seed, len(sel) * n_d * 3 + len(keys) * n_m * n_d, draw)
     stats = stats.reshape(4, len(keys), n_m, n_d)
     series = tuple(Series(c, s, {m: tuple(Uncertain.from_stats(stats[:, g, k, t], unit) for t in range(n_d))
                                  for k, (m, unit) in enumerate(METRIC_UNITS.items())})

@@ -447,7 +447,7 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
                 (life_d.sample(rng.random(size)) * _YEAR_H)
         return np.vstack([n, hours_wall / 24.0, chip_h, chip_h * watts / 1e6, cost, _YEAR_H / hours_wall, u])
 
-    st = monte_carlo(samples, seed, 7, draw)
+    st, _ = monte_carlo(samples, seed, 7, draw)
     u = [Uncertain.from_stats(st[:, i], unit) for i, unit in enumerate(["", "day", "hour", "MWh", "USD", "", ""])]
     per_chip = chip.require("memory").m_as("GB")
     available = Uncertain(u[0].p5 * per_chip, u[0].p50 * per_chip, u[0].p95 * per_chip, u[0].mean * per_chip, "GB")

@@ -169,9 +169,33 @@ def _estimate_cell(group: Any, key: str, precision: str) -> Any:
     return group.peak.get(precision) if key == "peak" else group.metrics.get(key)
 
 
-def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
+def pipeline_rows(pipeline: Any) -> list[Any]:
+    """Breakdown rows of an ``undelivered`` estimate with chips still to come (p95 above zero)."""
+    return [b for c in pipeline.companies for b in c.breakdown
+            if (u := b.metrics.get("chips")) is not None and u.p95 > 0.5]
+
+
+def pipeline_table(pipeline: Any, fmt: str) -> str:
+    """Chips not yet delivered on the estimate's date, by company, status and chip."""
+    rows = [[b.name, b.status, b.chip, fmt_uncertain(b.metrics["chips"]),
+             fmt_uncertain(b.metrics["h100e"]) if b.metrics.get("h100e") else "n/p"]
+            for b in pipeline_rows(pipeline)]
+    if not rows:
+        return ""
+    title = (f"Not yet delivered on {pipeline.as_of} (not counted above; p50 [p5-p95], "
+             f"{pipeline.samples:,} samples)")
+    return "\n" + render_rows(["company", "status", "chip", "chips", f"H100e ({pipeline.h100e_basis})"], rows, fmt,
+                              title=title)
+
+
+def estimate_table(result: Any, fmt: str, breakdown: bool = True, pipeline: Any = None) -> str:
     if fmt == "json":
-        return dumps(result.to_dict())
+        doc = result.to_dict()
+        if pipeline is not None:
+            doc["not_yet_delivered"] = [
+                {"company": b.name, "status": b.status, "chip": b.chip, "chips": b.metrics["chips"],
+                 "h100e": b.metrics.get("h100e")} for b in pipeline_rows(pipeline)]
+        return dumps(doc)
     cols = ESTIMATE_COLUMNS
     headers = ["company"] + [h.format(precision=result.precision, basis=result.h100e_basis) for _, h, _, _ in cols]
     rows = []
@@ -180,6 +204,8 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
         rows.append([g.name] + [_cell(g, k, result.precision, f) for k, _, _, f in cols])
         if breakdown and fmt == "table" and g.name != "total":
             for b in g.breakdown:
+                if (n := b.metrics.get("chips")) is not None and n.p95 < 0.5:
+                    continue  # nothing of it in service on this date (see the not-yet-delivered table)
                 rows.append([f"  {b.status} {b.chip}"]
                             + [_cell(b, k, result.precision, f) if k in ("chips", "peak", "h100e") else ""
                                for k, _, _, f in cols])
@@ -189,8 +215,7 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
         for r in rows:
             d = days.get(r[0])
             r.append(fmt_uncertain(d) if d else ("n/a" if r[0] in days else ""))
-    title = (f"Scenario {result.scenario}: statuses {', '.join(result.include)}"
-             + (f", as of {result.as_of}" if result.as_of else "")
+    title = (f"Scenario {result.scenario}: {', '.join(result.include)} chips in service on {result.as_of}"
              + f"; p50 [p5-p95] over {result.samples:,} samples, seed {result.seed}")
     out = render_rows(headers, rows, fmt, title=title)
     gaps = sorted({c for g in groups for ids in g.excludes.values() for c in ids})
@@ -198,8 +223,10 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True) -> str:
         out += ("effective = peak x utilisation; H100e basis: " + result.h100e_basis
                 + "; power = TDP x server overhead x PUE. `--explain` shows every formula, input and source.\n")
     if gaps and fmt in ("table", "markdown"):
-        out += (f"+ a lower bound: leaves out {', '.join(gaps)} (no published price or TDP; see "
+        out += (f"+ a lower bound: leaves out {', '.join(gaps)} (no published value; see "
                 "`computecap chips show`).\n")
+    if pipeline is not None and fmt in ("table", "markdown"):
+        out += pipeline_table(pipeline, fmt)
     return out
 
 

@@ -60,7 +60,7 @@ def test_train_fleet_mode_in_days(runner: CliRunner) -> None:
     res = runner.invoke(cli, ["train", "--scenario", "china-h200-2026", "--company", "ByteDance",
                               "--model", "llama-3.1-405b", "--samples", "2000", "--explain"])
     assert res.exit_code == 0, res.output
-    assert "days" in res.output and "h200-sxm" in res.output and "formula:" in res.output
+    assert "days" in res.output and "h800-sxm" in res.output and "formula:" in res.output
 
 
 def test_estimate_has_time_to_train_column(runner: CliRunner) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -84,10 +85,13 @@ def test_memory_does_not_fit_is_stated() -> None:
 
 def test_fleet_mode_uses_best_chip_capped_by_cluster_size() -> None:
     cat = computecap.default_catalog()
-    cl = company_cluster(computecap.load_scenario("china-h200-2026"), "bytedance", cat, cluster_size=10_000)
-    assert cl.chip.id == "h200-sxm"
+    scen = computecap.load_scenario("china-h200-2026")
+    cl = company_cluster(scen, "bytedance", cat, cluster_size=10_000, as_of=dt.date(2026, 12, 1))
+    assert cl.chip.id == "h800-sxm"  # ~21k H800 in service; only a few thousand of its H200 delivered yet
     r = training_run(Workload.from_preset(computecap.model_preset("llama-3.1-405b")), cl, samples=2000)
     assert r.chips.p5 == r.chips.p95 == 10_000
+    later = company_cluster(scen, "bytedance", cat, cluster_size=10_000, as_of=dt.date(2028, 6, 30))
+    assert later.chip.id == "h200-sxm"  # the approved H200 arrive in 2027 (plus up to a year's delay)
 
 
 @pytest.mark.parametrize("text, value", [("405B", 405e9), ("15.6T", 15.6e12), ("405e9", 405e9), ("16k", 16e3),

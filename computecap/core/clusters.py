@@ -56,41 +56,54 @@ def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip |
                     cluster_size: int | None = None, include: str | Iterable[str] = DEFAULT_INCLUDE,
                     precision: str = "bf16", as_of: dt.date | None = None) -> Cluster:
     """One homogeneous cluster from a company's holdings: the chosen chip type (default the one
-    with the most dense compute at ``precision``), capped at ``cluster_size`` chips
+    whose cluster, held chips up to the cap, has the most dense compute at ``precision``), capped at ``cluster_size`` chips
     (default: the sourced ``cluster_chips`` distribution). ``as_of`` counts only what is held by that date."""
     name = scen.company(company)
     inc = parse_include(include)
+    when = as_of or dt.date.today()
     lines = HoldingLines(scen)
-    mine = np.flatnonzero(lines.select(statuses=inc, as_of=as_of, companies=[name]))
-    if not len(mine):
-        raise InputError(f"{name} holds nothing with status {', '.join(inc)} in scenario {scen.name}")
-    central = lines.central()
+    mine = np.flatnonzero(lines.select(statuses=inc, companies=[name]))
+    dated = any(ln.delivery is not None for ln in lines.lines)
+
+    def held(rng: np.random.Generator, size: int, keep: np.ndarray) -> np.ndarray:
+        """Chips of the kept lines in service on ``when`` [chips], (len(keep), size)."""
+        if not dated:
+            return lines.sample(rng, size, keep=keep)
+        return lines.sample_at(rng, size, [when], keep=keep)[:, 0]
+
+    typical = held(np.random.default_rng(0), 256, mine).mean(axis=1) if len(mine) else np.zeros(0)
     by_chip: dict[str, float] = {}
-    for i in mine:
-        cid = lines.lines[i].chip.id
-        by_chip[cid] = by_chip.get(cid, 0.0) + float(central[i])
-    if chip is None:
-        usable = {cid: n * catalog.chip(cid).peak(precision).m_as("FLOP/s") for cid, n in by_chip.items()
-                  if precision in catalog.chip(cid).peaks}
-        if not usable:
-            raise InputError(f"none of {name}'s chips ({', '.join(by_chip)}) has a published {precision} peak")
-        chip = catalog.chip(max(usable, key=lambda k: usable[k]))
-    elif chip.id not in by_chip:
-        raise InputError(f"{name} holds no {chip.id} with status {', '.join(inc)}; it holds {', '.join(by_chip)}")
-    idx = np.array([i for i in mine if lines.lines[i].chip.id == chip.id])
+    for i, n in zip(mine, typical):
+        if n > 0:
+            cid = lines.lines[i].chip.id
+            by_chip[cid] = by_chip.get(cid, 0.0) + float(n)
+    if not by_chip:
+        raise InputError(f"{name} holds nothing in service on {when} with status {', '.join(inc)} "
+                         f"in scenario {scen.name}")
     d = catalog.defaults["cluster_chips"]
     cap = Distribution.point(float(whole_count(cluster_size, "cluster_size"))) if cluster_size else d.distribution
+    if chip is None:  # the fastest cluster: held chips up to the cap, times the dense peak
+        usable = {cid: min(n, cap.central) * catalog.chip(cid).peak(precision).m_as("FLOP/s")
+                  for cid, n in by_chip.items() if precision in catalog.chip(cid).peaks}
+        if not usable:
+            raise InputError(f"none of {name}'s chips ({', '.join(by_chip)}) has a published {precision} peak")
+        chip = catalog.chip(max(usable, key=lambda k: (usable[k], by_chip[k])))  # ties: the larger holding
+    elif chip.id not in by_chip:
+        raise InputError(f"{name} holds no {chip.id} in service on {when} with status {', '.join(inc)}; "
+                         f"it holds {', '.join(by_chip)}")
+    idx = np.array([i for i in mine if lines.lines[i].chip.id == chip.id])
 
     def sampler(rng: np.random.Generator, size: int) -> np.ndarray:
         """Chips of this type the company holds, capped at the cluster size [chips]."""
-        held = lines.sample(rng, size)[idx].sum(axis=0)
-        clipped: np.ndarray = np.maximum(np.rint(np.minimum(held, cap.sample(rng.random(size)))), 1.0)
+        total = held(rng, size, idx).sum(axis=0)
+        clipped: np.ndarray = np.maximum(np.rint(np.minimum(total, cap.sample(rng.random(size)))), 1.0)
         return clipped
 
     cap_text = (f"cluster size {cluster_size:,}" if cluster_size
                 else f"cluster_chips default ({d.distribution.describe()})")
     srcs = tuple(dict.fromkeys(s for i in idx for s in lines.lines[i].sources))
-    assumptions = (Assumption("cluster", f"{name}'s {chip.id} ({', '.join(inc)}; about {by_chip[chip.id]:,.0f} held), "
+    assumptions = (Assumption("cluster", f"{name}'s {chip.id} ({', '.join(inc)}; about {by_chip[chip.id]:,.0f} in "
+                              f"service on {when}), "
                               f"capped at {cap_text}", "cluster = min(chips held, cluster cap)",
                               srcs + (() if cluster_size else d.value.sources), "" if cluster_size else d.value.note,
                               user_override=bool(cluster_size)),)

@@ -30,17 +30,36 @@ def check_sampling(samples: object, seed: object) -> None:
         raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
 
 
-def monte_carlo(samples: int, seed: int, rows: int, draw: Callable[[np.random.Generator, int], np.ndarray],
-                progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Run ``draw(rng, size) -> (n_series, size)`` over seeded chunks; (4, n_series) p5, p50, p95, mean.
+#: The most values kept draws may hold (8 bytes each: 1 GiB).
+MAX_KEPT = 1 << 27
 
-    ``rows`` is the number of values one sample needs at its widest step; it sets the chunk size.
+
+def monte_carlo(samples: int, seed: int, rows: int, draw: Callable[[np.random.Generator, int], np.ndarray],
+                progress: Callable[[int], None] | None = None,
+                keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Run ``draw(rng, size) -> (n_series, size)`` over seeded chunks.
+
+    Returns (4, n_series) p5, p50, p95, mean and, when ``keep`` names series indices, their draws
+    (len(keep), samples) in sample order (the same seed gives the same draws: common random
+    numbers for paired comparisons). ``rows`` is the number of values one sample needs at its
+    widest step; it sets the chunk size.
     """
     check_sampling(samples, seed)
+    kept = None
+    if keep is not None:
+        if len(keep) * samples > MAX_KEPT:
+            raise InputError(f"samples: keeping {len(keep):,} series x {samples:,} draws exceeds the "
+                             f"{MAX_KEPT:,}-value budget; ask for fewer samples or companies")
+        kept = np.empty((len(keep), samples))
     sizes = chunk_sizes(samples, rows)
     summ = Summariser()
+    done = 0
     for size, child in zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes))):
-        summ.add(draw(np.random.default_rng(child), size))
+        chunk = draw(np.random.default_rng(child), size)
+        if kept is not None and keep is not None:
+            kept[:, done:done + size] = chunk[keep]
+        summ.add(chunk)
+        done += size
         if progress is not None:
             progress(size)
-    return summ.result()
+    return summ.result(), kept

@@ -286,7 +286,7 @@ def serve(preset: ModelPreset, cluster: Cluster, *, input_tokens: int = 1024, ou
     cat = catalog or default_catalog()
     plan = _plan(preset, cluster.chip, input_tokens, output_tokens, concurrency, tp, ep, precision, kv_precision,
                  speculative, chip_hour_price)
-    stats = monte_carlo(samples, seed, len(SERIES) * 2,
+    stats, _ = monte_carlo(samples, seed, len(SERIES) * 2,
                         lambda rng, size: _series(plan, cluster.sample(rng, size), rng, size, cat))
     return _result(plan, stats, cluster, samples, seed, cat)
 
@@ -343,7 +343,7 @@ def serve_fleet(preset: ModelPreset, scenario: Scenario, company: str, *, includ
         total = sum(b[0] for b in blocks)
         return np.vstack(blocks + [total, total * 86400.0])
 
-    stats = monte_carlo(samples, seed, (len(SERIES) * len(plans) + 2) * 2, draw)
+    stats, _ = monte_carlo(samples, seed, (len(SERIES) * len(plans) + 2) * 2, draw)
     k = len(SERIES)
     results = tuple(_result(plan, stats[:, j * k:(j + 1) * k], cl, samples, seed, cat)
                     for j, ((plan, _), cl) in enumerate(zip(plans, clusters)))
