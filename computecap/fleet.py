@@ -289,16 +289,19 @@ class _Plan:
             raise InputError(f"no holdings in scenario {scen.name} match companies={chosen or names}, "
                              f"include={list(inc)}")
         # Order the lines by (company, status, chip) so sums by row and by company are contiguous slices.
-        key = {j: (chosen.index(lines.lines[j].company), lines.lines[j].status, lines.lines[j].chip.id) for j in sel}
+        company_ix = {c: i for i, c in enumerate(chosen)}
+        key = {j: (company_ix[lines.lines[j].company], lines.lines[j].status, lines.lines[j].chip.id) for j in sel}
         sel.sort(key=lambda j: key[j])
         self.sel = np.array(sel)
         self.row_keys = list(dict.fromkeys(key[j] for j in sel))
-        self.line_row = np.array([self.row_keys.index(key[j]) for j in sel])
+        row_ix = {k: i for i, k in enumerate(self.row_keys)}
+        self.line_row = np.array([row_ix[key[j]] for j in sel])
         self.row_starts = np.flatnonzero(np.r_[True, np.diff(self.line_row) != 0])
         row_company = np.array([k[0] for k in self.row_keys])
         self.company_starts = np.flatnonzero(np.r_[True, np.diff(row_company) != 0])
         self.chips = list(dict.fromkeys(lines.lines[j].chip for j in sel))
-        self.line_chip = np.array([self.chips.index(lines.lines[j].chip) for j in sel])
+        chip_ix = {c.id: i for i, c in enumerate(self.chips)}
+        self.line_chip = np.array([chip_ix[lines.lines[j].chip.id] for j in sel])
         self.row_chip = self.line_chip[self.row_starts]
         self.precisions = [p for p in NAMES if (p in REPORTED_PRECISIONS or p == precision)
                            and any(p in c.peaks for c in self.chips)]
@@ -349,17 +352,50 @@ class _Plan:
         return out
 
     def _sum_plan(self) -> None:
-        """How company sums are taken: a small dense matrix product, or contiguous row sums."""
+        """How company sums are taken.
+
+        Each column's per-row value is fixed (its chip's value has no range) or uncertain. Fixed
+        values are weights: one matrix product per company (or one for all, when the companies x
+        rows matrix is small) gives every fixed column's sum. Only rows of chips with a range are
+        multiplied sample by sample.
+        """
         n_c, n_r = len(self.chosen), len(self.row_keys)
         used = {col for _n, col, *_ in self.series}
         self.breakdown_columns = ("count", f"peak_{self.precision}", "h100e")
-        cols = [c for c in self.columns if c in used or c in self.breakdown_columns]
-        fixed = [c for c in cols if all(d is None or not d.is_uncertain for d in self.columns[c])]
-        self.uncertain_columns = tuple(c for c in cols if c not in fixed)
-        self.fixed_values = {c: np.array([0.0 if d is None else d.central for d in self.columns[c]])[self.row_chip]
-                             for c in fixed}
-        self.fixed_values["count"] = np.ones(n_r)
-        self.fixed_columns = ("count", *fixed)
+        cols = ["count", *(c for c in self.columns if c != "peak" and (c in used or c in self.breakdown_columns))]
+        self.sum_columns = cols
+        self.weights = np.zeros((len(cols), n_r))
+        self.uncertain_rows: dict[str, np.ndarray] = {}
+        for k, col in enumerate(cols):
+            if col == "count":
+                self.weights[k] = 1.0
+                continue
+            dists = [self.columns[col][i] for i in self.row_chip]
+            self.weights[k] = [0.0 if d is None or d.is_uncertain else d.central for d in dists]
+            rows = np.array([r for r, d in enumerate(dists) if d is not None and d.is_uncertain], dtype=int)
+            if len(rows):
+                self.uncertain_rows[col] = rows
+        self.uncertain_columns = tuple(self.uncertain_rows)
+        row_company = np.repeat(np.arange(n_c), np.diff(np.r_[self.company_starts, n_r]))
+        #: per uncertain column: where each company's run of uncertain rows starts, and that company
+        self.uncertain_starts = {}
+        for col, rows in self.uncertain_rows.items():
+            firsts = np.flatnonzero(np.r_[True, np.diff(row_company[rows]) != 0])
+            self.uncertain_starts[col] = (firsts, row_company[rows][firsts])
+        self.row_company = row_company
+        self.company_bounds = list(zip(self.company_starts, np.r_[self.company_starts[1:], n_r]))
+        self.all_weights: np.ndarray | None = None
+        self.padded: tuple[np.ndarray, np.ndarray] | None = None
+        widest = max(hi - lo for lo, hi in self.company_bounds)
+        if n_c * n_r <= SMALL_MATRIX:  # every fixed column of every company in one product
+            member = (np.arange(n_c)[:, None] == row_company[None, :]).astype(float)
+            self.all_weights = np.concatenate([member * w[None, :] for w in self.weights])
+        elif n_c * widest <= 4 * n_r:  # companies of similar size: one batched product over padded rows
+            index = np.full((n_c, widest), n_r)  # n_r: a zero row appended for the padding
+            for c, (lo, hi) in enumerate(self.company_bounds):
+                index[c, :hi - lo] = np.arange(lo, hi)
+            padded_w = np.concatenate([self.weights, np.zeros((len(cols), 1))], axis=1)[:, index]
+            self.padded = (index, np.ascontiguousarray(padded_w.transpose(1, 0, 2)))  # (companies, columns, rows)
         # Series that are a fixed multiple of another are not sampled: their percentiles are that
         # multiple of the other's (energy = power x 1 year; a row of fixed-value chips = its count x value).
         first: dict[tuple[str, str], tuple[str, float]] = {}
@@ -371,15 +407,8 @@ class _Plan:
             else:
                 first[(col, fac)] = (name, scale)
         self.primary = [entry for entry in self.series if entry[0] not in self.derived]
-        self.row_sampled = {c: (np.arange(n_r) if c == "count" or c in self.uncertain_columns else np.arange(0))
+        self.row_sampled = {c: (np.arange(n_r) if c == "count" else self.uncertain_rows.get(c, np.arange(0)))
                             for c in self.breakdown_columns}
-        row_company = np.repeat(np.arange(n_c), np.diff(np.r_[self.company_starts, n_r]))
-        if n_c * n_r <= SMALL_MATRIX:
-            self.membership: np.ndarray | None = (np.arange(n_c)[:, None] == row_company[None, :]).astype(float)
-            self.weights: np.ndarray | None = np.concatenate([self.membership * self.fixed_values[c][None, :]
-                                                              for c in self.fixed_columns])
-        else:
-            self.membership = self.weights = None
 
     def _chip_columns(self, cat: Catalog) -> None:
         """Per-chip distributions of every value a metric reads (None = not published)."""
@@ -428,24 +457,26 @@ class _Plan:
         factor: dict[str, np.ndarray | float] = {"": 1.0, "utilisation": _draw(self.factors["utilisation"], rng, size)}
         factor["facility"] = _draw(self.factors["overhead"], rng, size) * _draw(self.factors["pue"], rng, size)
 
-        n_c = len(self.chosen)
-        by_company: dict[str, np.ndarray] = {}
-        if self.weights is not None:
-            fixed = self.weights @ by_row
-            by_company = {col: fixed[k * n_c:(k + 1) * n_c] for k, col in enumerate(self.fixed_columns)}
+        n_c, n_cols = len(self.chosen), len(self.sum_columns)
+        if self.all_weights is not None:
+            sums = (self.all_weights @ by_row).reshape(n_cols, n_c, size)
+        elif self.padded is not None:
+            index, weights = self.padded
+            rows_padded = np.concatenate([by_row, np.zeros((1, size))])[index]  # (companies, rows, size)
+            sums = np.matmul(weights, rows_padded).transpose(1, 0, 2)
+        else:
+            sums = np.empty((n_cols, n_c, size))
+            for c, (lo, hi) in enumerate(self.company_bounds):
+                np.matmul(self.weights[:, lo:hi], by_row[lo:hi], out=sums[:, c])
+        by_company = {col: sums[k] for k, col in enumerate(self.sum_columns)}
         row_values = {"count": by_row}
-        for col in (*self.fixed_columns, *self.uncertain_columns):
-            if col in by_company and col not in self.breakdown_columns:
-                continue
-            if col in values:
-                rows = by_row * values[col][self.row_chip]
-            else:
-                rows = by_row if col == "count" else by_row * self.fixed_values[col][:, None]
-            if col in self.breakdown_columns and len(self.row_sampled[col]):
-                row_values[col] = rows
-            if col not in by_company:
-                by_company[col] = (self.membership @ rows if self.membership is not None
-                                   else np.add.reduceat(rows, self.company_starts, axis=0))
+        for col, rows in self.uncertain_rows.items():
+            part = by_row[rows] * values[col][self.row_chip[rows]]
+            firsts, companies = self.uncertain_starts[col]
+            by_company[col][companies] += np.add.reduceat(part, firsts, axis=0)
+            if col in self.breakdown_columns:
+                row_values[col] = part
+        by_company["peak"] = by_company[f"peak_{self.precision}"]
 
         out = np.empty((self.n_series, size))
         pos = 0
@@ -460,10 +491,9 @@ class _Plan:
             pos += n_c + 1
         for column in self.breakdown_columns:
             idx = self.row_sampled[column]
-            if not len(idx):
-                continue
-            out[pos:pos + len(idx)] = row_values[column][idx] if len(idx) < len(by_row) else row_values[column]
-            pos += len(idx)
+            if len(idx):
+                out[pos:pos + len(idx)] = row_values[column]
+                pos += len(idx)
         return out
 
     # ------------------------------------------------------------------ assembling
@@ -483,10 +513,11 @@ class _Plan:
         row_stats: dict[str, np.ndarray] = {}
         for name, col in zip(row_names, self.breakdown_columns):
             idx = self.row_sampled[col]
-            if col == "count" or len(idx):
+            if col == "count":
                 row_stats[name] = stats[:, pos:pos + len(idx)]
-            else:  # fixed chip values: the row's count x value
-                row_stats[name] = row_stats["chips"] * self.fixed_values[col][None, :]
+            else:  # rows of fixed-value chips: the row's count x value; the rest were sampled
+                row_stats[name] = row_stats["chips"] * self.weights[self.sum_columns.index(col)][None, :]
+                row_stats[name][:, idx] = stats[:, pos:pos + len(idx)]
             pos += len(idx)
 
         def missing(name: str, chip_ix: Iterable[int]) -> tuple[str, ...]:
@@ -514,7 +545,7 @@ class _Plan:
 
         comps = []
         for c, name in enumerate(self.chosen):
-            rows = [r for r, k in enumerate(self.row_keys) if k[0] == c]
+            rows = range(*self.company_bounds[c])
             breakdown = tuple(group(name, r, [int(self.row_chip[r])], (), self.row_keys[r][1], self.row_keys[r][2],
                                     row_stats, row_names) for r in rows)
             comps.append(group(name, c, [int(self.row_chip[r]) for r in rows], breakdown))

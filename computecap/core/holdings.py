@@ -19,7 +19,7 @@ from computecap.catalog.scenarios import STATUSES, Delivery
 from computecap.catalog.values import Source
 from computecap.core.deliveries import DAYS_PER_YEAR, chip_lifetime, day_numbers, in_service_fraction, segment_array
 from computecap.errors import InputError
-from computecap.uncertainty import Distribution
+from computecap.uncertainty import Distribution, RowSampler
 
 #: Statuses counted unless the caller says otherwise.
 DEFAULT_INCLUDE = ("installed", "approved")
@@ -56,6 +56,10 @@ class HoldingLines:
         lines: list[Line] = [Line(h.company, h.chip, h.status, h.date, h.sources, h.assumption, "holding",
                                   h.delivery) for h in scenario.holdings]
         self._counts = [h.count for h in scenario.holdings]
+        self._uncertain_mask = np.array([d.is_uncertain for d in self._counts], dtype=bool)
+        self._uncertain = np.flatnonzero(self._uncertain_mask)
+        self._uncertain_sampler = RowSampler([self._counts[j] for j in self._uncertain])
+        self._centrals = np.array([d.central for d in self._counts], dtype=float)
         groups = []
         for a in scenario.allocations:
             idx = np.arange(len(lines), len(lines) + len(a.shares))
@@ -83,10 +87,14 @@ class HoldingLines:
         slot = np.full(len(self.lines), -1)
         slot[rows] = np.arange(len(rows))
         out = np.empty((len(rows), size))
-        for j, d in enumerate(self._counts):
-            value = d.sample(rng.random(size)) if d.is_uncertain else d.central
-            if slot[j] >= 0:
-                out[slot[j]] = value
+        n_hold = len(self._counts)
+        mine = slot[:n_hold]
+        kept_fixed = np.flatnonzero((mine >= 0) & ~self._uncertain_mask)
+        out[mine[kept_fixed]] = self._centrals[kept_fixed, None]
+        if len(self._uncertain):  # one block of uniforms: the same stream as one draw per holding
+            values = self._uncertain_sampler.sample(rng.random((len(self._uncertain), size)))
+            kept = mine[self._uncertain] >= 0
+            out[mine[self._uncertain][kept]] = values[kept]
         for g in self._groups:
             total = g.total.sample(rng.random(size)) if g.total.is_uncertain else g.total.central
             mine = slot[g.index]

@@ -30,11 +30,16 @@ def check_sampling(samples: object, seed: object) -> None:
         raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
 
 
+#: Values one block of a wide problem may hold (16 MiB of float64: small enough for the allocator
+#: to reuse, where larger arrays are mapped and faulted in afresh every time).
+BLOCK_ELEMENTS = 1 << 21
+#: The smallest block [samples].
+BLOCK_MIN = 128
 #: The most values kept draws may hold (8 bytes each: 1 GiB).
 MAX_KEPT = 1 << 27
 
 
-def monte_carlo(samples: int, seed: int, rows: int, draw: Callable[[np.random.Generator, int], np.ndarray],
+def monte_carlo(samples: int, seed: int, rows: int, draw: Callable[..., np.ndarray],
                 progress: Callable[[int], None] | None = None,
                 keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Run ``draw(rng, size) -> (n_series, size)`` over seeded chunks.
@@ -42,7 +47,9 @@ def monte_carlo(samples: int, seed: int, rows: int, draw: Callable[[np.random.Ge
     Returns (4, n_series) p5, p50, p95, mean and, when ``keep`` names series indices, their draws
     (len(keep), samples) in sample order (the same seed gives the same draws: common random
     numbers for paired comparisons). ``rows`` is the number of values one sample needs at its
-    widest step; it sets the chunk size.
+    widest step: it sets the chunk size (percentiles are exact within a chunk) and, for wide
+    problems, the block size: a chunk is then drawn in consecutive blocks from the chunk's
+    generator into one buffer, so temporaries stay small (and reused) however wide the problem.
     """
     check_sampling(samples, seed)
     kept = None
@@ -52,10 +59,22 @@ def monte_carlo(samples: int, seed: int, rows: int, draw: Callable[[np.random.Ge
                              f"{MAX_KEPT:,}-value budget; ask for fewer samples or companies")
         kept = np.empty((len(keep), samples))
     sizes = chunk_sizes(samples, rows)
+    block = max(BLOCK_MIN, BLOCK_ELEMENTS // max(rows, 1))
     summ = Summariser()
+    buffer: np.ndarray | None = None
     done = 0
     for size, child in zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes))):
-        chunk = draw(np.random.default_rng(child), size)
+        rng = np.random.default_rng(child)
+        if size <= block:
+            chunk = draw(rng, size)
+        else:
+            for start in range(0, size, block):
+                part = draw(rng, min(block, size - start))
+                if buffer is None or buffer.shape[1] < size:
+                    buffer = np.empty((part.shape[0], size))
+                buffer[:, start:start + part.shape[1]] = part
+            assert buffer is not None
+            chunk = buffer[:, :size]
         if kept is not None and keep is not None:
             kept[:, done:done + size] = chunk[keep]
         summ.add(chunk)
