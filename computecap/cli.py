@@ -259,6 +259,8 @@ def _samples(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 #: The default sample count of the CLI and the library (computecap.core.sampling.DEFAULT_SAMPLES).
 DEFAULT_SAMPLES = 10_000
+#: Samples of the side figures of `estimate` (days to train, the not-yet-delivered table).
+SIDE_SAMPLES = 2_000
 
 
 def sampling_options(f: F) -> F:
@@ -268,6 +270,31 @@ def sampling_options(f: F) -> F:
     f = click.option("--samples", type=int, default=DEFAULT_SAMPLES, show_default=True, callback=_samples,
                      help="Monte Carlo samples (chunked: memory stays bounded at any count).")(f)
     return f
+
+
+def set_option(f: F) -> F:
+    """``--set KEY=VALUE`` (repeatable): a what-if on any count, allocation, default or chip value."""
+    return click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                        help="What-if, repeatable: COMPANY.CHIP[.STATUS]=600k, allocations[N].total=..., "
+                             "price.CHIP='25000 USD', chip.CHIP.tdp='700 W', utilisation=0.3..0.5 "
+                             "(LOW..HIGH: a 90%% interval); see computecap/overrides.py.")(f)
+
+
+def _apply_sets(sets: tuple[str, ...], scenario: str | None, engine: str) -> None:
+    """Make ``--set`` overrides the default catalog of this run (scenario keys need ``scenario``)."""
+    if not sets:
+        return
+    from computecap import overrides
+    from computecap.catalog import use_catalog
+    cat = _catalog()
+    use_catalog(overrides.apply(cat, cat.scenario(scenario) if scenario else None, overrides.parse_sets(sets),
+                                engine=engine)[0])
+
+
+def _annotate(result: Any) -> Any:
+    """``result`` with every override (``--set``, a user defaults.toml) in its assumptions."""
+    from computecap.overrides import annotate
+    return annotate(result, _catalog())
 
 
 def _progress(samples: int) -> Any:
@@ -292,16 +319,21 @@ def _progress(samples: int) -> Any:
 @click.option("--h100e-basis", "h100e_basis", type=click.Choice(["bf16", "fp8", "tpp"]), default="bf16",
               show_default=True, help="H100-equivalents: dense BF16, dense 8-bit, or TPP relative to H100 SXM.")
 @sampling_options
+@set_option
 @click.option("--reference-model", default="llama-3.1-405b", show_default=True,
-              help="Add days to train this preset on each company's best cluster, from up to 5,000 samples "
+              help="Add days to train this preset on each company's best cluster, from up to 2,000 samples "
                    "('none' to skip).")
 @click.option("--explain", is_flag=True, help="Print every formula, input and source behind the figures.")
 @click.option("--no-breakdown", is_flag=True, help="Only per-company totals (no status/chip rows).")
+@click.option("--wide", is_flag=True, help="Every column (peak, HBM, bandwidth), one line per row, at any width.")
+@click.option("--samples-out", default=None, metavar="FILE", callback=_file_path,
+              help="Also write every Monte Carlo draw to FILE (.npz or .csv): one column per company and metric.")
 @output_options
 @plot_option
 def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...], as_of: dt.date | None,
              no_retire: bool, precision: str, h100e_basis: str, reference_model: str, samples: int, seed: int,
-             explain: bool, no_breakdown: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
+             sets: tuple[str, ...], explain: bool, no_breakdown: bool, wide: bool, samples_out: str | None, fmt: str,
+             output: str | None, plot_path: str | None) -> None:
     """Per-company AI compute of a scenario, with p5/p50/p95.
 
     Peak and effective FLOP/s, H100-equivalents, HBM, power and capital cost for each
@@ -317,26 +349,34 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     """
     from computecap import views
     from computecap.fleet import estimate as run
+    if samples_out is not None and not samples_out.lower().endswith((".npz", ".csv")):
+        raise click.BadParameter(f"expected a .npz or .csv file name, got {samples_out!r}", param_hint="--samples-out")
+    _apply_sets(sets, scenario, "estimate")
     cat = _catalog()
     scen = cat.scenario(scenario)
     preset = None if reference_model.lower() == "none" else cat.preset(reference_model)
     with _progress(samples) as bar:
         result = run(scen, companies=companies, include=include, as_of=as_of, retire=not no_retire,
                      precision=precision, samples=samples, seed=seed, h100e_basis=h100e_basis,
-                     progress=bar.update if bar is not None else None)
+                     progress=bar.update if bar is not None else None, catalog=cat,
+                     keep_samples=samples_out is not None)
+    result = _annotate(result)
     if preset is not None:
         from computecap.training import reference_times
         days = reference_times(scen, [c.name for c in result.companies], preset, include=include,
-                               as_of=result.as_of, precision=precision, samples=min(samples, 5_000), seed=seed,
+                               as_of=result.as_of, precision=precision, samples=min(samples, SIDE_SAMPLES), seed=seed,
                                catalog=cat)
         result = result.with_time_to_train(preset.id, days)
     pipeline = run(scen, companies=[c.name for c in result.companies], include="all", as_of=result.as_of,
-                   undelivered=True, precision=precision, samples=min(samples, 5_000), seed=seed,
-                   h100e_basis=h100e_basis)
-    text = views.estimate_table(result, fmt, breakdown=not no_breakdown, pipeline=pipeline)
+                   undelivered=True, precision=precision, samples=min(samples, SIDE_SAMPLES), seed=seed,
+                   h100e_basis=h100e_basis, catalog=cat)
+    text = views.estimate_table(result, fmt, breakdown=not no_breakdown, pipeline=pipeline, wide=wide)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)
     emit(text, output)
+    if samples_out is not None:
+        from computecap.frames import write_draws
+        write_draws(result, samples_out)
     if plot_path:
         from computecap import plots
         plots.plot_estimate(result, plot_path)
@@ -358,12 +398,13 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
 @click.option("--metric", type=click.Choice(["h100e", "chips", "peak", "power"]), default="h100e",
               show_default=True, help="What --plot draws.")
 @sampling_options
+@set_option
 @click.option("--explain", is_flag=True, help="Print every delivery, lifetime, formula and source.")
 @output_options
 @plot_option
 def timeline(scenario: str, companies: tuple[str, ...], include: tuple[str, ...], start: str, end: str, by: str,
-             retire: bool, metric: str, samples: int, seed: int, explain: bool, fmt: str, output: str | None,
-             plot_path: str | None) -> None:
+             retire: bool, metric: str, samples: int, seed: int, sets: tuple[str, ...], explain: bool, fmt: str,
+             output: str | None, plot_path: str | None) -> None:
     """Quarterly stock in service per company: chips, H100e, peak FLOP/s and power, with p5/p50/p95.
 
     In service = delivered (dated deliveries of the scenario) minus retired (after a
@@ -377,8 +418,9 @@ def timeline(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     from computecap.timeline import render
     from computecap.timeline import timeline as run
     from computecap.views import explain as explain_text
-    result = run(_catalog().scenario(scenario), start=start, end=end, companies=companies, include=include, by=by,
-                 retire=retire, samples=samples, seed=seed, catalog=_catalog())
+    _apply_sets(sets, scenario, "timeline")
+    result = _annotate(run(_catalog().scenario(scenario), start=start, end=end, companies=companies, include=include,
+                           by=by, retire=retire, samples=samples, seed=seed, catalog=_catalog()))
     text = render(result, fmt)
     if explain and fmt in ("table", "markdown"):
         text += explain_text(result.assumptions)
@@ -494,13 +536,14 @@ PRECISION = click.Choice(list(PRECISION_NAMES))
 @click.option("--chip-hour-price", default=None, metavar="PRICE",
               help="Cost at a rental rate, e.g. '2.5 USD/h' [default: amortised capital cost].")
 @sampling_options
+@set_option
 @click.option("--explain", is_flag=True, help="Print every formula, input and source.")
 @output_options
 def train(model: str | None, params: str | None, active_params: str | None, tokens: str | None, chip: str | None,
           count: str | None, scenario: str | None, company: str | None, cluster_size: str | None,
           include: tuple[str, ...], precision: str, hours: str, mfu: str | None, goodput: str | None,
-          attention: bool, recompute: bool, chip_hour_price: str | None, samples: int, seed: int, explain: bool,
-          fmt: str, output: str | None) -> None:
+          attention: bool, recompute: bool, chip_hour_price: str | None, samples: int, seed: int,
+          sets: tuple[str, ...], explain: bool, fmt: str, output: str | None) -> None:
     """How long, how many chip-hours, how much energy and money to train a model.
 
     Utilisation comes from a model fitted on 69 published runs (leave-one-family-out
@@ -517,13 +560,15 @@ def train(model: str | None, params: str | None, active_params: str | None, toke
     from computecap.units import parse_quantity
     if count:
         whole_count(parse_count(count, "--count"), "--count")
+    _apply_sets(sets, scenario, "train")
     w = _workload(model, params, active_params, tokens)
     cl = _cluster(chip, count, scenario, company, cluster_size, include, precision)
     result = training_run(w, cl, precision=precision, hours=hours, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
                           goodput=parse_fraction(goodput, "--goodput") if goodput else None, attention=attention,
                           recompute=recompute, samples=samples, seed=seed,
                           chip_hour_price=parse_quantity(chip_hour_price, "USD/h", "--chip-hour-price")
-                          if chip_hour_price else None)
+                          if chip_hour_price else None, catalog=_catalog())
+    result = _annotate(result)
     text = views.train_table(result, fmt)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)
@@ -554,12 +599,13 @@ def train(model: str | None, params: str | None, active_params: str | None, toke
 @click.option("--chip-hour-price", default=None, metavar="PRICE",
               help="Cost at a rental rate, e.g. '2.5 USD/h' [default: amortised capital cost].")
 @sampling_options
+@set_option
 @click.option("--explain", is_flag=True, help="Print every term, input and source.")
 @output_options
 def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str | None, company: str | None,
           include: tuple[str, ...], input_tokens: int, output_tokens: int, concurrency: str, tp: int | None,
           ep: int | None, precision: str, kv_precision: str | None, speculative: int, chip_hour_price: str | None,
-          samples: int, seed: int, explain: bool, fmt: str, output: str | None) -> None:
+          samples: int, seed: int, sets: tuple[str, ...], explain: bool, fmt: str, output: str | None) -> None:
     """Output tokens per second, latency, cost and energy of serving a model, with p5/p50/p95.
 
     \b
@@ -571,9 +617,9 @@ def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str |
     from computecap.core import fixed_cluster
     from computecap.inference import replica_cluster, serve_fleet
     from computecap.inference import serve as run
-    from computecap.inference.render import serving_table
     from computecap.training import parse_count
     from computecap.units import parse_quantity
+    _apply_sets(sets, scenario, "serve")
     cat = _catalog()
     preset = cat.preset(model)
     if concurrency.strip().lower() == "auto":
@@ -593,9 +639,9 @@ def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str |
             raise click.UsageError("--scenario and --company go together")
         if chips or count:
             raise click.UsageError("fleet mode serves on every chip type the company holds: drop --chip/--count")
-        fleet = serve_fleet(preset, cat.scenario(scenario), company, include=include, samples=samples, seed=seed,
-                            catalog=cat, **opts)
-        emit(serving_table(fleet, fmt) + ("".join(views.explain(r.assumptions) for r in fleet.per_chip)
+        fleet = _annotate(serve_fleet(preset, cat.scenario(scenario), company, include=include, samples=samples,
+                                      seed=seed, catalog=cat, **opts))
+        emit(views.serve_table(fleet, fmt) + ("".join(views.explain(r.assumptions) for r in fleet.per_chip)
                                           if explain and fmt in ("table", "markdown") else ""), output)
         return
     if not chips:
@@ -605,8 +651,8 @@ def serve(model: str, chips: tuple[str, ...], count: str | None, scenario: str |
         chip = cat.chip(c)
         cluster = fixed_cluster(chip, int(parse_count(count, "--count"))) if count else \
             replica_cluster(preset, chip, **opts)
-        results.append(run(preset, cluster, samples=samples, seed=seed, catalog=cat, **opts))
-    text = serving_table(results, fmt)
+        results.append(_annotate(run(preset, cluster, samples=samples, seed=seed, catalog=cat, **opts)))
+    text = views.serve_table(results, fmt)
     if explain and fmt in ("table", "markdown"):
         text += "".join(views.explain(r.assumptions) for r in results)
     emit(text, output)

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from computecap.cache import ParsedCache, cache_dir
 from computecap.catalog.calibration import CalibrationRun, parse_runs
 from computecap.catalog.chips import Chip, parse_chip
-from computecap.catalog.defaults import Defaults, parse_defaults
+from computecap.catalog.defaults import Defaults, merge_defaults, parse_defaults
 from computecap.catalog.files import (
     bundled_root,
     display_path,
@@ -32,7 +32,7 @@ from computecap.catalog.values import Source, SourcedValue
 from computecap.errors import SpecValidationError
 
 __all__ = ["Catalog", "Chip", "Defaults", "ModelPreset", "RuleSet", "Scenario", "Source", "SourcedValue",
-           "default_catalog", "set_spec_dirs"]
+           "default_catalog", "set_spec_dirs", "use_catalog"]
 
 T = TypeVar("T")
 
@@ -109,10 +109,16 @@ class Catalog:
 
     @functools.cached_property
     def defaults(self) -> Defaults:
-        """The default assumptions (bundled ``specs/defaults.toml``)."""
+        """The default assumptions: bundled ``specs/defaults.toml``, then each user directory's
+        ``defaults.toml`` replacing the entries it names (strictly validated, sourced)."""
         path = bundled_root() / "defaults.toml"
         shown = display_path(path, bundled_root())
-        return parse_defaults(self.read(path, shown), shown)
+        out = parse_defaults(self.read(path, shown), shown)
+        for d in self.user_dirs:
+            user = d / "defaults.toml"
+            if user.is_file():
+                out = merge_defaults(out, self.read(user, str(user)), str(user))
+        return out
 
     @functools.cached_property
     def calibration_runs(self) -> list[CalibrationRun]:
@@ -136,6 +142,13 @@ class Catalog:
             if not path.is_file():
                 raise SpecValidationError(f"{name}: --scenario: no such file")
             return parse_scenario(read_toml(path, name), name, chip_lookup=self.chip)
+        if "_scenarios" not in self.__dict__:  # parse only the file named after it, when there is one
+            for path, shown in spec_files("scenarios", self.user_dirs):
+                if _norm(path.stem) == _norm(name):
+                    found = parse_scenario(self.read(path, shown), shown, chip_lookup=self.chip)
+                    if _norm(found.name) == _norm(name):
+                        self.cache.save()
+                        return found
         return self._scenarios.get(name)
 
     def scenarios(self) -> list[Scenario]:
@@ -164,6 +177,12 @@ def set_spec_dirs(dirs: Iterable[str | Path]) -> Catalog:
     cat = Catalog((*env_dirs(), *(Path(d) for d in dirs)))
     _state["default"] = cat
     return cat
+
+
+def use_catalog(catalog: Catalog) -> Catalog:
+    """Use ``catalog`` (e.g. one with ``computecap.overrides`` applied) as the default from now on."""
+    _state["default"] = catalog
+    return catalog
 
 
 def default_catalog() -> Catalog:
