@@ -686,6 +686,44 @@ def controls(chip_names: tuple[str, ...], rules: tuple[str, ...], fmt: str, outp
         plots.plot_controls(chip_objs, [r for r in all_rules if r.id in wanted], plot_path)
 
 
+# ---------------------------------------------------------------------------- report
+def _html_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    value = _file_path(ctx, param, value) or value
+    if not value.lower().endswith((".html", ".htm")):
+        raise click.BadParameter(f"expected an .html file name, got {value!r}")
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is None:
+        raise click.BadParameter("the report's charts need matplotlib: pip install 'computecap[plot]'")
+    return value
+
+
+@cli.command()
+@click.option("--scenario", "scenarios", multiple=True, metavar="S",
+              help="Scenario name or TOML file (repeatable) [default: china-h200-2026 and us-frontier-2025].")
+@click.option("--html", "html_path", required=True, metavar="FILE.html", callback=_html_path,
+              help="Write the report to FILE.html (atomically).")
+@click.option("--as-of", "as_of", callback=_parse_date, default=None, metavar="DATE",
+              help="Count chips delivered by DATE (YYYY-MM-DD) and still in service [default: today].")
+@sampling_options
+def report(scenarios: tuple[str, ...], html_path: str, as_of: dt.date | None, samples: int, seed: int) -> None:
+    """A self-contained HTML page to share: estimates, timeline, chip tiers, claims checked, sources.
+
+    One file with inline styles and embedded charts (no network needed to open it): the
+    per-company estimate and pipeline of each scenario, the quarterly timeline 2022-2027,
+    the H20/H200/B200/910B comparison, the seed article's claims checked, and every source
+    as a link.
+
+    \b
+    Example:
+      computecap report --html report.html
+      computecap report --scenario us-frontier-2025 --samples 2000 --html us.html
+    """
+    from computecap.html_report import DEFAULT_SCENARIOS, write_report
+    write_report(html_path, scenarios or DEFAULT_SCENARIOS, samples=samples, seed=seed, as_of=as_of,
+                 catalog=_catalog())
+    click.echo(f"Wrote {html_path}", err=True)
+
+
 def main(args: list[str] | None = None) -> None:
     """Entry point of the ``computecap`` console script (``args`` default: the command line)."""
     try:

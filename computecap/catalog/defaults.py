@@ -7,7 +7,7 @@ enters; the engines read them here and never hard-code a number.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -41,6 +41,8 @@ class Defaults:
     h100e_reference: str
     sources: Mapping[str, Source]
     path: str
+    #: defaults a user ``defaults.toml`` (``--specs DIR``) replaced: name -> that file
+    overridden: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __getitem__(self, name: str) -> Default:
         if name not in self.values:
@@ -69,3 +71,33 @@ def parse_defaults(raw: dict[str, Any], path: str) -> Defaults:
     if not isinstance(ref, str):
         raise fail(path, "h100e_reference", "expected a chip id")
     return Defaults(MappingProxyType(values), ref, MappingProxyType(sources), path)
+
+
+def merge_defaults(base: Defaults, raw: dict[str, Any], path: str) -> Defaults:
+    """``base`` with the entries a user ``defaults.toml`` (``--specs DIR``) names replaced.
+
+    Each entry is a full sourced value table citing the file's own ``[sources]``; ``meaning``
+    and ``formula`` may be left out (the bundled ones stay). ``chip_lifetime`` is refused:
+    the engines read the bundled one.
+    """
+    allowed = ("sources", *REQUIRED, *(n for n in OPTIONAL if n != "chip_lifetime"))
+    if "chip_lifetime" in raw:
+        raise fail(path, "chip_lifetime", "cannot be overridden here: the engines read the bundled chip_lifetime "
+                   "(use --no-retire to drop retirement)")
+    check_keys(raw, allowed, path)
+    sources = parse_sources(raw.get("sources"), path)
+    values = dict(base.values)
+    changed = dict(base.overridden)
+    for name in allowed[1:]:
+        entry = raw.get(name)
+        if entry is None:
+            continue
+        if not isinstance(entry, dict):
+            raise fail(path, name, "expected a sourced value table (value or low/central/high, and source)")
+        val = parse_value(entry, "dimensionless", sources, path, name, extra_keys=("meaning", "formula"))
+        old = values.get(name)
+        values[name] = Default(name, val, text_field(entry, "meaning", path, name) or (old.meaning if old else ""),
+                               text_field(entry, "formula", path, name) or (old.formula if old else ""))
+        changed[name] = path
+    return Defaults(MappingProxyType(values), base.h100e_reference, MappingProxyType({**base.sources, **sources}),
+                    base.path, MappingProxyType(changed))
