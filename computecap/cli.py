@@ -143,7 +143,8 @@ def chips_list(fmt: str, output: str | None) -> None:
 @click.argument("chip")
 @output_options
 @click.option("--rule", "rules", multiple=True, help="Rule set(s) for the export-control class (default: all).")
-def chips_show(chip: str, fmt: str, output: str | None, rules: tuple[str, ...]) -> None:
+@click.option("--explain", is_flag=True, help="List each source with its full URL or document reference.")
+def chips_show(chip: str, fmt: str, output: str | None, rules: tuple[str, ...], explain: bool) -> None:
     """Every spec of one chip, each value with its source.
 
     \b
@@ -153,7 +154,7 @@ def chips_show(chip: str, fmt: str, output: str | None, rules: tuple[str, ...]) 
     from computecap import views
     cat = _catalog()
     rule_sets = [cat.rule_set(r) for r in rules] or cat.rule_sets()
-    emit(views.chip_show(cat.chip(chip), rule_sets, fmt), output)
+    emit(views.chip_show(cat.chip(chip), rule_sets, fmt, explain=explain), output)
 
 
 @chips.command("compare")
@@ -161,7 +162,8 @@ def chips_show(chip: str, fmt: str, output: str | None, rules: tuple[str, ...]) 
 @click.option("--baseline", default=None, help="Chip to divide by (default: the first).")
 @click.option("--intensity", type=float, default=None,
               help="Also compare attainable throughput at this arithmetic intensity [FLOP/byte] (roofline).")
-@click.option("--precision", default="bf16", show_default=True, help="Precision for --intensity.")
+@click.option("--precision", default="bf16", show_default=True, type=click.Choice(list(PRECISION_NAMES)),
+              help="Precision for --intensity.")
 @output_options
 @plot_option
 def chips_compare(chip_names: tuple[str, ...], baseline: str | None, intensity: float | None, precision: str,
@@ -218,7 +220,8 @@ def scenarios_list(fmt: str, output: str | None) -> None:
 @scenarios.command("show")
 @click.argument("scenario", default=DEFAULT_SCENARIO)
 @output_options
-def scenarios_show(scenario: str, fmt: str, output: str | None) -> None:
+@click.option("--explain", is_flag=True, help="Full delivery schedules, and each source with its URL.")
+def scenarios_show(scenario: str, fmt: str, output: str | None, explain: bool) -> None:
     """Holdings, allocations, sources and assumptions of a scenario (a name or a TOML path).
 
     \b
@@ -226,7 +229,7 @@ def scenarios_show(scenario: str, fmt: str, output: str | None) -> None:
       computecap scenarios show us-frontier-2025 --format markdown
     """
     from computecap import views
-    emit(views.scenario_show(_catalog().scenario(scenario), fmt), output)
+    emit(views.scenario_show(_catalog().scenario(scenario), fmt, explain=explain), output)
 
 
 # ---------------------------------------------------------------------------- estimate
@@ -722,6 +725,84 @@ def report(scenarios: tuple[str, ...], html_path: str, as_of: dt.date | None, sa
     write_report(html_path, scenarios or DEFAULT_SCENARIOS, samples=samples, seed=seed, as_of=as_of,
                  catalog=_catalog())
     click.echo(f"Wrote {html_path}", err=True)
+
+
+# ---------------------------------------------------------------------------- compare, sensitivity
+ESTIMATE_METRICS = ["h100e", "chips", "effective", "memory", "memory_bandwidth", "power", "energy_per_year", "capex",
+                    *PRECISION_NAMES]
+
+
+def fleet_options(f: F) -> F:
+    """What an estimate counts: ``--include``, ``--as-of``, ``--no-retire``, ``--precision``, ``--h100e-basis``."""
+    for opt in reversed([
+        click.option("--include", multiple=True, callback=_parse_include, metavar="STATUS[,STATUS]",
+                     help="Statuses to count [default: installed,approved]."),
+        click.option("--as-of", "as_of", callback=_parse_date, default=None, metavar="DATE",
+                     help="Count chips delivered by DATE and still in service [default: today]."),
+        click.option("--no-retire", is_flag=True, help="Keep chips in service forever."),
+        click.option("--precision", default="bf16", show_default=True, type=click.Choice(list(PRECISION_NAMES)),
+                     help="Precision of the effective figure."),
+        click.option("--h100e-basis", "h100e_basis", type=click.Choice(["bf16", "fp8", "tpp"]), default="bf16",
+                     show_default=True, help="Basis of H100-equivalents."),
+    ]):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.option("--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario of side A (name or TOML file).")
+@click.option("--scenario-b", default=None, help="Scenario of side B [default: the same as A].")
+@click.option("--company", "companies", multiple=True,
+              help="Company to report (repeatable); with --against, the company compared.")
+@click.option("--against", default=None, help="Compare --company against this company of the same scenario.")
+@click.option("--metric", type=click.Choice(ESTIMATE_METRICS), default="h100e", show_default=True,
+              help="Figure compared (a precision: its dense peak).")
+@fleet_options
+@sampling_options
+@set_option
+@click.option("--set-a", "sets_a", multiple=True, metavar="KEY=VALUE", help="What-if on side A only (repeatable).")
+@click.option("--set-b", "sets_b", multiple=True, metavar="KEY=VALUE", help="What-if on side B only (repeatable).")
+@click.option("--explain", is_flag=True, help="Print each side's scenario and overrides.")
+@output_options
+@plot_option
+def compare(scenario: str, scenario_b: str | None, companies: tuple[str, ...], against: str | None, metric: str,
+            include: tuple[str, ...], as_of: dt.date | None, no_retire: bool, precision: str, h100e_basis: str,
+            samples: int, seed: int, sets: tuple[str, ...], sets_a: tuple[str, ...], sets_b: tuple[str, ...],
+            explain: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
+    """Two scenarios, a scenario and a what-if, or two companies, from paired draws.
+
+    Per company and in total: A, B, the difference A - B and the ratio A / B with
+    p5/p50/p95, and P(A > B). Both sides use the same seed, so inputs they share cancel
+    (common random numbers). --set applies to both sides, --set-a / --set-b to one.
+
+    \b
+    Example:
+      computecap compare --company Alibaba --against Tencent
+      computecap compare --company ByteDance --set-a ByteDance.h200-sxm.installed=600000
+      computecap compare --scenario china-h200-2026 --as-of 2026-01-01 --set-b utilisation=0.3..0.5 --metric effective
+    """
+    from computecap import overrides
+    from computecap.paired import compare as run
+    from computecap.paired import plot, render
+    from computecap.views import explain as explain_text
+    shared = overrides.parse_sets(sets)
+    side_a = {**shared, **overrides.parse_sets(sets_a, "--set-a")}
+    side_b = {**shared, **overrides.parse_sets(sets_b, "--set-b")}
+    two = against is not None
+    if two and len(companies) != 1:
+        raise click.UsageError("--against compares one --company with another")
+    if two and (scenario_b or sets_b):
+        raise click.UsageError("--against compares two companies of one scenario: drop --scenario-b and --set-b")
+    result = run(scenario, scenario_b, overrides_a=side_a, overrides_b=None if two else side_b,
+                 companies=() if two else companies, company=companies[0] if two else None, against=against,
+                 metric=metric, include=include, as_of=as_of, retire=not no_retire, precision=precision,
+                 h100e_basis=h100e_basis, samples=samples, seed=seed, catalog=_catalog())
+    text = render(result, fmt)
+    if explain and fmt in ("table", "markdown"):
+        text += explain_text(result.assumptions)
+    emit(text, output)
+    if plot_path:
+        plot(result, plot_path)
 
 
 def main(args: list[str] | None = None) -> None:

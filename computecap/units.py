@@ -55,6 +55,8 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 }
 
 _AMBIGUOUS_FLOPS = re.compile(r"FLOPs\b")
+#: A number with thousands separators: 1,000 or 12,345.6 (a comma anywhere else is refused).
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?([eE][-+]?\d+)?$")
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
@@ -125,6 +127,10 @@ def parse_quantity(text: str | float, expected: str, where: str) -> pint.Quantit
     elif isinstance(text, str):
         if _AMBIGUOUS_FLOPS.search(text):
             raise UnitsError(f"{where}: 'FLOPs' is ambiguous; write FLOP (an amount) or FLOP/s (a rate): {text!r}")
+        number = text.strip().split(" ")[0]
+        if "," in number and not _THOUSANDS.match(number):
+            raise UnitsError(f"{where}: {text!r} has a decimal comma or stray comma; write 1.5 (commas only "
+                             f"as thousands separators, e.g. 1,000)")
         try:
             q = _quantity(text.replace(",", ""))
         except (pint.errors.PintError, SyntaxError, TypeError, ValueError, AttributeError) as exc:
