@@ -12,7 +12,9 @@ import json
 import math
 import os
 import re
+import shutil
 import tempfile
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,8 +115,58 @@ def fmt_uncertain(u: Uncertain, factor: float = 1.0) -> str:
             f"{fmt_number(u.p95 * factor, MC_DIGITS)}]")
 
 
-def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str = "") -> str:
-    """Render rows as an aligned text table, CSV or Markdown."""
+#: Width of a table when standard output is not a terminal and $COLUMNS is unset [characters].
+DEFAULT_WIDTH = 100
+#: Narrowest width a table is fitted to, whatever the terminal says [characters].
+MIN_WIDTH = 40
+
+
+def terminal_width() -> int:
+    """Columns to fit: $COLUMNS, else the terminal's width, else DEFAULT_WIDTH [characters]."""
+    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+
+
+def wrap_text(text: str, width: int | None = None, indent: str = "") -> str:
+    """``text`` wrapped to ``width`` (default: the terminal's), paragraph by paragraph; 0 = no wrapping."""
+    width = terminal_width() if width is None else width
+    if width <= 0:
+        return text
+    out = []
+    for para in text.split("\n"):
+        lead = para[:len(para) - len(para.lstrip())]
+        out.append(textwrap.fill(para, width, initial_indent="", subsequent_indent=lead + indent,
+                                 break_long_words=True, break_on_hyphens=False) if para.strip() else "")
+    return "\n".join(out)
+
+
+def fmt_compact(x: float, digits: int = MC_DIGITS) -> str:
+    """A short number for narrow columns: 33.8, 1,480, 432k, 1.21M, 3.4B (``digits`` significant)."""
+    for threshold, scale, suffix in ((1e12, 1e12, "T"), (1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(x) >= threshold:
+            return f"{fmt_number(x / scale, digits)}{suffix}"
+    return fmt_number(x, digits)
+
+
+def fmt_range(u: Uncertain, factor: float = 1.0) -> str:
+    """``p5-p95`` in compact numbers (the line under a median in narrow tables)."""
+    return f"{fmt_compact(u.p5 * factor)}-{fmt_compact(u.p95 * factor)}"
+
+
+def csv_number(x: float | None) -> str:
+    """A plain number for CSV: shortest round-trip digits, no separators; empty when missing."""
+    if x is None or not math.isfinite(x):
+        return ""
+    return repr(int(x)) if x == int(x) and abs(x) < 1e15 else repr(float(x))
+
+
+def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str, title: str = "",
+                width: int | None = None, notes: Sequence[str] = ()) -> str:
+    """Render rows as an aligned text table, CSV or Markdown.
+
+    A text table is fitted to ``width`` [characters] (default: the terminal's; 0 = never
+    wrapped): text columns wrap first, then the widest columns, cells breaking at spaces.
+    ``notes[i]``, when given, is printed (wrapped, indented) under row ``i`` of a text table.
+    """
     rows = [["" if c is None else re.sub(r"\s", " ", safe_text(str(c))) for c in r] for r in rows]
     headers = [safe_text(h) for h in headers]
     if fmt == "csv":
@@ -129,14 +181,90 @@ def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,
         out.append("|" + "|".join("---" for _ in headers) + "|")
         out += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(out) + "\n"
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i and _numeric(c) else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    width = terminal_width() if width is None else width
+    natural = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    text_cols = [i == 0 or not all(_numeric(r[i]) for r in rows if r[i]) for i in range(len(headers))]
+    widths = fit_widths(natural, text_cols, width) if width > 0 else natural
 
-    out = [title] if title else []
-    out += [line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+    def lines(cells: Sequence[str]) -> list[str]:
+        parts = [_wrap_cell(c, w) for c, w in zip(cells, widths)]
+        out = []
+        for k in range(max(len(p) for p in parts)):
+            out.append("  ".join((p[k] if k < len(p) else "").rjust(w) if i and _numeric(c) else
+                                 (p[k] if k < len(p) else "").ljust(w)
+                                 for i, (c, p, w) in enumerate(zip(cells, parts, widths))).rstrip())
+        return out
+
+    out = [wrap_text(title, width)] if title else []
+    out += lines(headers) + ["  ".join("-" * w for w in widths)]
+    for i, r in enumerate(rows):
+        out += lines(r)
+        if i < len(notes) and notes[i]:
+            out.append(wrap_text("    " + safe_text(notes[i]), width, indent="  "))
     return "\n".join(out) + "\n"
+
+
+Cell = str | tuple[str, ...]
+
+
+def render_stacked(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[Cell]], title: str = "",
+                   width: int | None = None, left: int = 1) -> tuple[str, list[int]]:
+    """A text table whose cells and headers may span lines (e.g. a median over its p5-p95).
+
+    The first ``left`` columns are left-aligned, the others right-aligned; an empty row is a blank line.
+    Columns that do not fit ``width`` [characters] (default: the terminal's; 0 = all) are left
+    out from the right; their indices are returned with the text.
+    """
+    width = terminal_width() if width is None else width
+    cells = [[(c,) if isinstance(c, str) else c for c in r] for r in rows]
+    n = len(headers)
+    natural = [max([len(x) for x in headers[i]] + [len(x) for r in cells if r for x in r[i]]) for i in range(n)]
+    keep, used = [], -2
+    for i, w in enumerate(natural):
+        if width > 0 and i > left and used + 2 + w > width:
+            break
+        keep.append(i)
+        used += 2 + w
+    dropped = list(range(len(keep), n))
+
+    def lines(row: Sequence[Sequence[str]], top: bool = True) -> list[str]:
+        height = max(len(row[i]) for i in keep)
+        out = []
+        for k in range(height):
+            parts = []
+            for i in keep:
+                part = row[i]
+                j = k if top else k - (height - len(part))  # headers sit on their last line
+                text = safe_text(part[j]) if 0 <= j < len(part) else ""
+                parts.append(text.ljust(natural[i]) if i < left else text.rjust(natural[i]))
+            out.append("  ".join(parts).rstrip())
+        return out
+
+    out = [wrap_text(title, width)] if title else []
+    out += lines([tuple(h) for h in headers], top=False)
+    out.append("  ".join("-" * natural[i] for i in keep))
+    for r in cells:
+        out += lines(r) if r else [""]
+    return "\n".join(out) + "\n", dropped
+
+
+def fit_widths(natural: Sequence[int], text: Sequence[bool], width: int, gap: int = 2) -> list[int]:
+    """Column widths that fit ``width`` [characters]: narrow text columns (down to 12) first, then the
+    widest column, one character at a time (down to 6); past that the table overflows."""
+    widths = list(natural)
+    for floor, pool in ((12, [i for i, t in enumerate(text) if t]), (6, list(range(len(widths))))):
+        while sum(widths) + gap * (len(widths) - 1) > width:
+            wide = [i for i in pool if widths[i] > floor]
+            if not wide:
+                break
+            widths[max(wide, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+def _wrap_cell(cell: str, width: int) -> list[str]:
+    if len(cell) <= width:
+        return [cell]
+    return textwrap.wrap(cell, width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
 _NUMERIC = re.compile(r"^(n/p|[-+]?[\d,.]+(e[-+]?\d+)?[%KMBT]?( \[[^\]]*\])?( \([\d.e+-]+x\))?( \+)?)$")

@@ -12,12 +12,25 @@ from computecap.cli import cli
 from computecap.units import Q_
 
 
-def test_default_run_prints_per_company_table(runner: CliRunner) -> None:
+def test_default_run_prints_per_company_table(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
     res = runner.invoke(cli, ["estimate", "--samples", "2000"])
     assert res.exit_code == 0, res.output
-    for name in ("ByteDance", "Alibaba", "Tencent", "total", "installed h20", "[EFLOP/s]", "p50 [p5-p95]",
-                 "Not yet delivered on", "approved  h200-sxm"):
+    for name in ("ByteDance", "Alibaba", "Tencent", "total", "  installed\n    a800", "[EFLOP/s]", "capex",
+                 "days to", "p5-p95 under it", "Not yet delivered on", "approved  h200-sxm"):
         assert name in res.output
+    assert max(len(line) for line in res.output.splitlines()) <= 100
+
+
+def test_wide_table_has_every_column_on_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    res = runner.invoke(cli, ["estimate", "--samples", "500", "--wide"])
+    assert res.exit_code == 0
+    header = next(line for line in res.output.splitlines() if line.startswith("company"))
+    for col in ("peak bf16 [EFLOP/s]", "HBM [PB]", "HBM bandwidth [PB/s]", "capex [USD bn]",
+                "days to train llama-3.1-405b"):
+        assert col in header
+    assert len(header) > 200  # --wide ignores the terminal width, as documented
 
 
 def test_json_contract_and_seed(runner: CliRunner) -> None:
@@ -44,7 +57,8 @@ def test_explain_names_formulas_and_sources(runner: CliRunner) -> None:
     assert "ASSUMPTION:" in res.output and "source:" in res.output
 
 
-@pytest.mark.parametrize("fmt, marker", [("csv", "company,chips,"), ("markdown", "| company |")])
+@pytest.mark.parametrize("fmt, marker", [("csv", "counted,company,status,chip,metric,unit,value,p5,p50,p95,mean"),
+                                         ("markdown", "| company |")])
 def test_formats(runner: CliRunner, fmt: str, marker: str) -> None:
     res = runner.invoke(cli, ["estimate", "--samples", "500", "--format", fmt, "--include", "all"])
     assert res.exit_code == 0 and marker in res.output and "Other Chinese buyers" in res.output
