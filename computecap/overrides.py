@@ -18,7 +18,10 @@ A value is a number or quantity with its unit (``25000 USD``, ``700 W``, ``600k`
 total shrinks by its expected share, the rest renormalise and the Dirichlet concentration
 scales with them (the aggregation property). An uncertain input set to a point still draws
 its random numbers, so the other inputs of a paired run keep their draws (common random
-numbers); a fixed input made uncertain adds a stream, and inputs drawn after it no longer pair.
+numbers). A fixed input made uncertain adds a stream, and a change to an allocation's shares,
+concentration or companies re-draws its Dirichlet (gamma variates consume a varying number of
+random values): inputs drawn after it then no longer pair, and a paired comparison is as wide
+as one of independent draws for them (still valid, less sharp).
 """
 
 from __future__ import annotations
