@@ -485,7 +485,7 @@ def _workload(model: str | None, params: str | None, active_params: str | None, 
 
 def _cluster(chip: str | None, count: str | None, scenario: str | None, company: str | None,
              cluster_size: str | None, include: tuple[str, ...], precision: str) -> Any:
-    from computecap.core import company_cluster, fixed_cluster
+    from computecap.core import company_cluster, fixed_cluster, whole_count
     from computecap.training import parse_count
     cat = _catalog()
     if scenario or company:
@@ -493,12 +493,12 @@ def _cluster(chip: str | None, count: str | None, scenario: str | None, company:
             raise click.UsageError("--count goes with --chip; with --scenario use --cluster-size")
         if not (scenario and company):
             raise click.UsageError("--scenario and --company go together")
-        size = parse_count(cluster_size, "--cluster-size") if cluster_size else None
+        size = whole_count(parse_count(cluster_size, "--cluster-size"), "--cluster-size") if cluster_size else None
         return company_cluster(cat.scenario(scenario), company, cat, cat.chip(chip) if chip else None, size,
                                include, precision)
     if not chip:
         raise click.UsageError("give --chip ID --count N, or --scenario S --company C")
-    return fixed_cluster(cat.chip(chip), parse_count(count or "1", "--count"))
+    return fixed_cluster(cat.chip(chip), whole_count(parse_count(count or "1", "--count"), "--count"))
 
 
 def cluster_options(f: F) -> F:

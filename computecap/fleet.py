@@ -259,7 +259,7 @@ def _companies(companies: object) -> list[str]:
         raise TypeError(f"companies: expected company names, got {type(companies).__name__}") from None
     if not all(isinstance(n, str) for n in names):
         raise TypeError("companies: expected company names (strings)")
-    return names
+    return [str(n) for n in names]
 
 
 def basis_precision(chip: Chip, basis: str) -> str | None:
@@ -328,11 +328,14 @@ class _Plan:
     def _counts(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Chips per kept line: in service on as_of, or (undelivered) still to come after it."""
         if not self.dated:
-            return self.lines.sample(rng, size, keep=self.sel) * (0.0 if self.undelivered else 1.0)
+            counts: np.ndarray = self.lines.sample(rng, size, keep=self.sel) * (0.0 if self.undelivered else 1.0)
+            return counts
         if self.undelivered:
             both = self.lines.sample_at(rng, size, [self.as_of, FAR_FUTURE], retire=False, keep=self.sel)
-            return both[:, 1] - both[:, 0]
-        return self.lines.sample_at(rng, size, [self.as_of], retire=self.retire, keep=self.sel)[:, 0]
+            counts = both[:, 1] - both[:, 0]
+            return counts
+        counts = self.lines.sample_at(rng, size, [self.as_of], retire=self.retire, keep=self.sel)[:, 0]
+        return counts
 
     @property
     def n_group_series(self) -> int:
@@ -426,8 +429,8 @@ class _Plan:
             rp = basis_precision(ref, self.basis)
             assert rp is not None  # the reference chip (H100 SXM) publishes both bases
             ref_value = ref.peaks[rp].central.m_as("FLOP/s")
-            self.columns["h100e"] = [None if (p := basis_precision(c, self.basis)) is None else
-                                     _scaled(c.peaks[p].distribution("FLOP/s"), 1 / ref_value) for c in self.chips]
+            self.columns["h100e"] = [None if (bp := basis_precision(c, self.basis)) is None else
+                                     _scaled(c.peaks[bp].distribution("FLOP/s"), 1 / ref_value) for c in self.chips]
         market = _market(self.scen)
         self.market = market
         for m in METRICS:
@@ -656,7 +659,7 @@ def _assumptions(scen: Scenario, lines: HoldingLines, sel: np.ndarray, chips: li
         rp = basis_precision(ref, basis)
         bdesc = (f"dense {' or '.join(BASIS_PRECISIONS[basis])} (the first a chip publishes) / "
                  f"{ref.id} {ref.peak(rp or basis):~P}")
-    used = [f"{c.id} at {p}" for c in chips if basis != "tpp" and (p := basis_precision(c, basis)) not in (basis, None)]
+    used = [f"{c.id} at {bp}" for c in chips if basis != "tpp" and (bp := basis_precision(c, basis)) not in (basis, None)]
     out.append(Assumption("H100-equivalent basis", bdesc, "h100e = sum count x basis(chip) / basis(reference)",
                           note="; ".join(used)))
     for metric, key in (("capex", "price"), ("power", "tdp"), ("h100e", "h100e")):

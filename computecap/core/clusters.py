@@ -31,7 +31,8 @@ class Cluster:
         """Whole chip counts for ``size`` samples [chips]."""
         if self.sampler is not None:
             return self.sampler(rng, size)
-        return np.rint(self.count.sample(rng.random(size)))
+        counts: np.ndarray = np.rint(self.count.sample(rng.random(size)))
+        return counts
 
 
 def whole_count(count: object, argument: str = "count") -> int:
