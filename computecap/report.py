@@ -127,7 +127,10 @@ def terminal_width() -> int:
 
 
 def wrap_text(text: str, width: int | None = None, indent: str = "") -> str:
-    """``text`` wrapped to ``width`` (default: the terminal's), paragraph by paragraph; 0 = no wrapping."""
+    """``text`` wrapped to ``width`` (default: the terminal's), line by line; 0 = no wrapping.
+
+    Words longer than a line (URLs) are kept whole, on a line of their own.
+    """
     width = terminal_width() if width is None else width
     if width <= 0:
         return text
@@ -135,7 +138,7 @@ def wrap_text(text: str, width: int | None = None, indent: str = "") -> str:
     for para in text.split("\n"):
         lead = para[:len(para) - len(para.lstrip())]
         out.append(textwrap.fill(para, width, initial_indent="", subsequent_indent=lead + indent,
-                                 break_long_words=True, break_on_hyphens=False) if para.strip() else "")
+                                 break_long_words=False, break_on_hyphens=False) if para.strip() else "")
     return "\n".join(out)
 
 

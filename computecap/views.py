@@ -32,11 +32,11 @@ CHIP_UNITS = {"memory": "GB", "memory_bandwidth": "TB/s", "interconnect_bandwidt
               "scale_out_bandwidth": "GB/s", "node_chips": "", "tdp": "W", "die_area": "mm**2", "price": "USD"}
 
 
-def sources_text(sources: Any, explain: bool, width: int | None = None) -> str:
-    """A "Sources:" list: key, title and date read; the URL or document too with ``explain``."""
-    lines = ["Sources:" + ("" if explain else " (`--explain` or `--format json` for the URLs)")]
+def sources_text(sources: Any, explain: bool, width: int | None = None, hint: str = "`--explain` or ") -> str:
+    """A "Sources:" list: key, title, document reference and date read; URLs only with ``explain``."""
+    lines = ["Sources:" + ("" if explain else f" ({hint}`--format json` for the URLs)")]
     for s in sources:
-        where = f" {s.where}" if explain and s.where else ""
+        where = f" {s.url}" if explain and s.url else (f" {s.document}" if s.document else "")
         lines.append(wrap_text(f"  {s.key}: {s.title}.{where} (read {s.accessed})", width, indent="    "))
     return "\n".join(lines) + "\n"
 
@@ -372,7 +372,7 @@ def explain(assumptions: Any) -> str:
             lines.append(f"    note: {a.note}")
         for s in a.sources:
             lines.append(f"    source: {s.title}. {s.where} (read {s.accessed})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(wrap_text(line, indent="  ") for line in lines) + "\n"
 
 
 # ---------------------------------------------------------------------------- timeline
@@ -524,7 +524,7 @@ def models_list(presets: list[Any], fmt: str) -> str:
                        rows, fmt, title="Model presets (`computecap models show ID` for sources)")
 
 
-def model_show(p: Any, fmt: str) -> str:
+def model_show(p: Any, fmt: str, explain: bool = False) -> str:
     fields = {"params": p.params, "active_params": p.active_params, "tokens": p.tokens,
               "training_flop": p.training_flop}
     if fmt == "json":
@@ -537,8 +537,7 @@ def model_show(p: Any, fmt: str) -> str:
     rows += [[k, str(v), "", ""] for k, v in p.shape.items()]
     out = render_rows(["field", "value", "unit", "source"], rows, fmt, title=f"{p.name} ({p.id}; {p.path})")
     if fmt == "table":
-        out += (p.note + "\n" if p.note else "") + "Sources:\n" + "".join(
-            f"  {s.key}: {s.title}. {s.where} (read {s.accessed})\n" for s in p.sources.values())
+        out += (wrap_text(p.note) + "\n" if p.note else "") + sources_text(p.sources.values(), explain, hint="")
     return out
 
 
