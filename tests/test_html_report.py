@@ -148,10 +148,10 @@ def _chromium() -> str:
 
 def _browse(page: Path, tmp: Path, *flags: str) -> subprocess.CompletedProcess[str]:
     """Run headless chromium on ``page`` with ``flags``; its console is logged to stderr."""
-    args = [_chromium(), "--headless=new", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+    # --no-sandbox: chromium's sandbox refuses root and needs user namespaces that CI containers often lack;
+    # the page is our own local file.
+    args = [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
             f"--user-data-dir={tmp / 'profile'}", "--enable-logging=stderr", "--v=0", *flags, page.as_uri()]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.insert(1, "--no-sandbox")  # chromium's sandbox refuses to run as root (containers)
     return subprocess.run(args, capture_output=True, text=True, timeout=180, check=False)
 
 
