@@ -93,3 +93,20 @@ def test_bad_user_chip_file(runner: CliRunner, spec_dir: Callable[..., Path]) ->
     assert res.exit_code == 1
     assert res.output.strip().endswith("h20.toml: peak_dense.bf16: expected FLOP/s, got TB/s (bytes/s)")
     assert res.output.count("\n") == 1
+
+
+def test_show_network_fields_price_quotes_and_sources(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out = run(runner, "chips", "show", "H200")
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1:3] for line in out.splitlines() if line.strip()}
+    assert rows["scale_out_bandwidth"] == ["50", "GB/s"]  # 400 Gb/s NIC per GPU (MLCommons H200 system)
+    assert rows["node_chips"][0] == "8"  # HGX H200: 8 GPUs per NVSwitch domain
+    assert "China   deal  2026-01          27,000" in out  # Reuters via lowyat, Jan 2026
+    assert "https://" not in out and "`--explain` or `--format json` for the URLs" in out
+    code, explained = run(runner, "chips", "show", "H200", "--explain")
+    assert "https://www.nvidia.com/en-us/data-center/h200/" in explained
+    d = json.loads(run(runner, "chips", "show", "H200", "--format", "json")[1])
+    assert d["node_chips"]["value"] == 8 and d["scale_out_bandwidth"]["unit"] == "GB/s"
+    assert {"market": "China", "kind": "deal", "date": "2026-01"}.items() <= d["price_quotes"][-1].items()
+    assert d["price_quotes"][-1]["value"] == 27_000
