@@ -81,7 +81,12 @@ def build_report(scenarios: Sequence[str] = DEFAULT_SCENARIOS, *, samples: int =
     sections = [_scenario_section(cat, name, when, samples, seed, refs) for name in dict.fromkeys(scenarios)]
     tiers = _tiers_section(cat, refs)
     claims, findings = _claims_section(cat, when, samples, seed, refs)
-    body += [_findings(findings), *sections, tiers, claims, _method(scenarios, samples, seed, when), refs.render()]
+    toc = [(cat.scenario(n).name, cat.scenario(n).title) for n in dict.fromkeys(scenarios)]
+    toc += [("tiers", "Chip tiers"), ("claims", "The seed article's claims, checked"), ("method", "How to reproduce"),
+            ("sources", "Sources")]
+    contents = "<nav><strong>Contents:</strong> " + " · ".join(f'<a href="#{_e(i)}">{_e(t)}</a>' for i, t in toc)
+    body += [_findings(findings), contents + "</nav>", *sections, tiers, claims,
+             _method(scenarios, samples, seed, when), refs.render()]
     return _page("computecap report: AI compute by company, chip tiers and the H200 story", "\n".join(body))
 
 
@@ -180,6 +185,7 @@ h3 { font-size: 18px; margin: 28px 0 8px; }
 p, li { max-width: 78ch; }
 a { color: var(--accent); }
 .meta { color: var(--muted); font-size: 14px; margin: 0 0 18px; }
+nav { font-size: 14px; margin: 18px 0 0; }
 .findings { background: var(--band); border-left: 4px solid var(--accent); padding: 12px 20px; }
 .findings li { margin: 6px 0; }
 .verdict { font-weight: 600; padding: 1px 8px; border-radius: 10px; font-size: 13px; white-space: nowrap; }
@@ -391,7 +397,8 @@ def _claim_ratio(h20: Chip, h200: Chip) -> Claim:
 def _claim_value(h200: Chip, refs: _Refs) -> Claim:
     implied = CLAIMED_VALUE / CLAIMED_CHIPS
     rows = [["implied by the article: $12 bn / 400,000", f"${implied:,.0f}", f"${CLAIMED_VALUE / 1e9:.1f} bn"]]
-    prices = [(f"{q.label} ({q.value.note})" if q.value.note else q.label, q.value) for q in h200.price_quotes]
+    prices = [(f"{q.label} ({q.value.note.rstrip('.')})" if q.value.note else q.label, q.value)
+              for q in h200.price_quotes]
     default = h200.get("price")
     if default is not None:
         prices.append(("range used by computecap (low / central / high)", default))
@@ -443,12 +450,15 @@ def _claim_orders(cat: Catalog, when: dt.date, samples: int, seed: int, refs: _R
     rows, totals = [], {}
     for inc, label in (("approved", "approved (the first batch)"), ("pending", "pending (the rest of the orders)"),
                        ("approved,pending", "approved + pending (all 2026 H200 orders)")):
-        for basis in ("bf16", "fp8"):
-            r = run_estimate(scen, include=inc, as_of=FAR_FUTURE, retire=False, samples=samples, seed=seed,
-                             h100e_basis=basis, catalog=cat)
-            totals[(inc, basis)] = r.total
-            rows.append([label, basis, fmt_uncertain(r.total.metrics["chips"] or _zero()),
-                         fmt_uncertain(r.total.metrics["h100e"] or _zero())])
+        by_basis = {basis: run_estimate(scen, include=inc, as_of=FAR_FUTURE, retire=False, samples=samples, seed=seed,
+                                        h100e_basis=basis, catalog=cat).total for basis in ("bf16", "fp8")}
+        totals[inc] = by_basis["bf16"]
+        cells = {b: (fmt_uncertain(g.metrics["chips"] or _zero()), fmt_uncertain(g.metrics["h100e"] or _zero()))
+                 for b, g in by_basis.items()}
+        if cells["bf16"] == cells["fp8"]:  # one row when both bases agree (the H200 is an H100 in both)
+            rows.append([label, "bf16 and fp8", *cells["bf16"]])
+        else:
+            rows += [[label, b, *c] for b, c in cells.items()]
     fleet = run_estimate(scen, include="installed", as_of=when, samples=samples, seed=seed, catalog=cat)
     for a in fleet.assumptions:
         refs.add(f"Scenario {scen.name}", a.sources)
@@ -456,8 +466,8 @@ def _claim_orders(cat: Catalog, when: dt.date, samples: int, seed: int, refs: _R
     rows.append([f"installed Chinese fleets in service on {when.isoformat()}", "bf16",
                  fmt_uncertain(fleet.total.metrics["chips"] or _zero()), fmt_uncertain(fleet.total.metrics["h100e"]
                                                                                       or _zero())])
-    approved, orders = (totals[("approved", "bf16")].metrics["h100e"] or _zero(),
-                        totals[("approved,pending", "bf16")].metrics["chips"] or _zero())
+    approved, orders = (totals["approved"].metrics["h100e"] or _zero(),
+                        totals["approved,pending"].metrics["chips"] or _zero())
     inside = orders.p5 <= CLAIMED_ORDERS <= orders.p95
     verdict = _e(f"400,000 H200 are {approved.p50 / 1e3:,.0f}k H100-equivalents on either basis (the H200 has the "
                  f"H100's dense BF16 and FP8 compute), {approved.p50 / installed:.0%} of the installed fleets "
