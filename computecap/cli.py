@@ -805,6 +805,51 @@ def compare(scenario: str, scenario_b: str | None, companies: tuple[str, ...], a
         plot(result, plot_path)
 
 
+@cli.command()
+@click.option("--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario name or TOML file.")
+@click.option("--company", required=True, help="Company whose figure is explained.")
+@click.option("--metric", type=click.Choice(["h100e", "chips", "effective", "memory", "memory_bandwidth", "power",
+                                             "energy_per_year", "capex"]), default="h100e", show_default=True,
+              help="Figure explained.")
+@fleet_options
+@click.option("--samples", type=int, default=4000, show_default=True, callback=_samples,
+              help="Monte Carlo samples per run (2 + 3 x inputs runs).")
+@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=0, show_default=True,
+              help="Random seed: the same seed gives the same output.")
+@set_option
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N largest inputs (table).")
+@click.option("--explain", is_flag=True, help="Print the method and every override.")
+@output_options
+@plot_option
+def sensitivity(scenario: str, company: str, metric: str, include: tuple[str, ...], as_of: dt.date | None,
+                no_retire: bool, precision: str, h100e_basis: str, samples: int, seed: int, sets: tuple[str, ...],
+                top: int | None, explain: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
+    """Which uncertain input drives a company's figure: swing and share of variance, ranked.
+
+    Each input (holding counts, allocation totals and shares, delivery delays, chip values,
+    defaults) goes from its p5 to its p95 with the others at their medians (the swing), and
+    varies alone (its share of the variance). The --set key of each input pins it in a what-if.
+
+    \b
+    Example:
+      computecap sensitivity --company ByteDance
+      computecap sensitivity --company Tencent --metric power --include all --as-of 2027-12-31 --plot t.png
+    """
+    from computecap import overrides
+    from computecap.sensitivity import plot, render
+    from computecap.sensitivity import sensitivity as run
+    from computecap.views import explain as explain_text
+    result = run(scenario, company, metric=metric, overrides=overrides.parse_sets(sets), include=include,
+                 as_of=as_of, retire=not no_retire, precision=precision, h100e_basis=h100e_basis, samples=samples,
+                 seed=seed, catalog=_catalog())
+    text = render(result, fmt, top)
+    if explain and fmt in ("table", "markdown"):
+        text += explain_text(result.assumptions)
+    emit(text, output)
+    if plot_path:
+        plot(result, plot_path, top or 15)
+
+
 def main(args: list[str] | None = None) -> None:
     """Entry point of the ``computecap`` console script (``args`` default: the command line)."""
     try:

@@ -185,6 +185,11 @@ def _keep_stream(old: Distribution, new: Distribution) -> Distribution:
     return new
 
 
+def varies(d: Distribution) -> bool:
+    """True when ``d`` is uncertain and not an input pinned to a point (``_keep_stream``)."""
+    return d.is_uncertain and not (d.dist == "uniform" and d.high == math.nextafter(d.low, math.inf))
+
+
 def _sourced(old: SourcedValue, new: Distribution, note: str) -> SourcedValue:
     """A user value in the units of the value it replaces (``new`` is in ``new.unit``)."""
     u = old.central.units
@@ -194,7 +199,7 @@ def _sourced(old: SourcedValue, new: Distribution, note: str) -> SourcedValue:
 
 
 def _describe(d: Distribution) -> str:
-    if d.dist == "uniform" and d.high == math.nextafter(d.low, math.inf):
+    if d.is_uncertain and not varies(d):
         return Distribution.point(d.central, d.unit).describe()
     if d.dist == "lognormal":
         return f"{d.low:g}..{d.high:g}{' ' + d.unit if d.unit else ''} (90% interval, lognormal)"

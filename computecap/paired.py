@@ -203,7 +203,7 @@ def _assumptions(prefix: str, cat: Catalog, r: EstimateResult) -> tuple[Assumpti
 
 
 # ---------------------------------------------------------------------------- rendering
-def _display(unit: str) -> tuple[str, float]:
+def display_unit(unit: str) -> tuple[str, float]:
     shown = DISPLAY.get(unit, unit)
     return shown, (Q_(1.0, unit).m_as(shown) if unit else 1.0)
 
@@ -220,7 +220,7 @@ def render(result: Comparison, fmt: str) -> str:
     """The comparison as a table, JSON, tidy numeric CSV or Markdown."""
     if fmt == "json":
         return dumps(result.to_dict())
-    shown, f = _display(result.unit)
+    shown, f = display_unit(result.unit)
     if fmt == "csv":
         head = ["name", "metric", "unit"] + [f"{s}_{q}" for s in ("a", "b", "difference", "ratio")
                                              for q in ("p5", "p50", "p95", "mean")] + ["p_a_greater", "note"]
@@ -276,7 +276,7 @@ def plot(result: Comparison, path: str | Path | None = None) -> bytes:
     """Left: A and B per row (p50 dots, p5-p95 bars). Right: the paired ratio A / B, with P(A > B)."""
     plt = pyplot()
     rows = [r for r in result.rows if r.a is not None and r.b is not None]
-    shown, f = _display(result.unit)
+    shown, f = display_unit(result.unit)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.7 * len(rows) + 1.8), sharey=True)
     y = np.arange(len(rows))[::-1]
     for side, off, colour, label in (("a", 0.15, "tab:blue", "A"), ("b", -0.15, "tab:orange", "B")):

@@ -1,0 +1,317 @@
+"""Sensitivity: which uncertain input drives a company's figure, built on overrides.
+
+For one company and one ``fleet.estimate`` metric, every uncertain input that can move it
+(holding counts, allocation totals, each allocation's Dirichlet shares, delivery delays,
+chip values and defaults) is pinned through ``computecap.overrides`` keys:
+
+- swing: the output median with the input at its p5 and at its p95, every other input at
+  its median (allocation shares at their expected values);
+- variance share: the variance of the output when only that input varies (the others at
+  their medians) less the variance left when every input is pinned, over the variance when
+  every input varies; all runs on one seed.
+
+The chip lifetime cannot be pinned (the engines read the bundled default): what varies with
+every input pinned is its share, reported apart. Shares summing to about 1 mean the inputs
+act additively; a shortfall is interaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from computecap import __version__
+from computecap.catalog import Catalog, Chip, Scenario, default_catalog
+from computecap.core import DEFAULT_INCLUDE, Assumption, HoldingLines, parse_include
+from computecap.errors import InputError
+from computecap.fleet import _market, basis_precision, estimate
+from computecap.overrides import Value, apply, changes, varies
+from computecap.paired import axis_label, display_unit, pyplot, save
+from computecap.report import dumps, fmt_number, render_rows
+from computecap.uncertainty import Distribution, Uncertain, from_uniform
+from computecap.units import Q_
+
+#: Default Monte Carlo samples per run (a sensitivity runs 2 + 3 x inputs estimates).
+SAMPLES = 4000
+#: Dirichlet concentration that pins an allocation's shares at their expected values.
+PINNED = 1e9
+#: Metric -> the chip value and the defaults it reads.
+READS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "chips": (None, ()), "h100e": ("basis", ()), "effective": ("peak", ("utilisation",)),
+    "memory": ("memory", ()), "memory_bandwidth": ("memory_bandwidth", ()),
+    "power": ("tdp", ("server_overhead", "pue")), "energy_per_year": ("tdp", ("server_overhead", "pue")),
+    "capex": ("price", ())}
+
+
+@dataclass(frozen=True)
+class Input:
+    """An uncertain input: the override key that pins it, its p5/p50/p95 as override values,
+    and the extra keys that pin it (a Dirichlet needs its concentration)."""
+
+    key: str
+    label: str
+    kind: str
+    values: tuple[str, str, str]
+    shown: tuple[str, str]
+    pin: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """How one input moves the output [output unit]."""
+
+    key: str
+    label: str
+    kind: str
+    low: str
+    high: str
+    at_low: float
+    at_high: float
+    variance_share: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.at_high - self.at_low)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "input": self.label, "kind": self.kind, "input_p5": self.low,
+                "input_p95": self.high, "output_at_input_p5": self.at_low, "output_at_input_p95": self.at_high,
+                "swing": self.swing, "variance_share": self.variance_share}
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What ``sensitivity`` returns: effects ranked by swing, with the full and all-median runs."""
+
+    scenario: str
+    company: str
+    metric: str
+    unit: str
+    full: Uncertain
+    baseline: float
+    effects: tuple[Effect, ...]
+    #: variance share left with every input pinned: the chip lifetime's [1]
+    unpinned_share: float
+    samples: int
+    seed: int
+    as_of: dt.date | None
+    assumptions: tuple[Assumption, ...]
+
+    @property
+    def explained(self) -> float:
+        """Sum of the variance shares [1]."""
+        return float(sum(e.variance_share for e in self.effects))
+
+    def to_dict(self) -> dict[str, Any]:
+        unit = f"{Q_(1, self.unit).units:~P}" if self.unit else ""
+        return {"scenario": self.scenario, "company": self.company, "metric": self.metric, "unit": unit,
+                "output": self.full.to_dict(), "output_all_inputs_at_median": self.baseline,
+                "inputs": [e.to_dict() for e in self.effects], "variance_shares_sum": self.explained,
+                "not_pinned": {"chip_lifetime": {"variance_share": self.unpinned_share,
+                                                 "reason": "the engines read the bundled value"}},
+                "as_of": self.as_of,
+                "samples": self.samples, "seed": self.seed,
+                "assumptions": [a.to_dict() for a in self.assumptions], "computecap_version": __version__}
+
+
+def _quantiles(d: Distribution) -> tuple[float, float, float]:
+    p5, p50, p95 = (float(x) for x in from_uniform(np.array([0.05, 0.5, 0.95]), d.low, d.central, d.high, d.dist))
+    return p5, p50, p95
+
+
+def _numeric(d: Distribution, unit: str, label: str, key: str, kind: str,
+             fmt: str = "{:,.0f}") -> Input | None:
+    if not varies(d):
+        return None
+    q = _quantiles(d)
+    suffix = f" {unit}" if unit else ""
+    return Input(key, label, kind, tuple(f"{x!r}{suffix}" for x in q),  # type: ignore[arg-type]
+                 (fmt.format(q[0]) + suffix, fmt.format(q[2]) + suffix), {})
+
+
+def inputs(scen: Scenario, company: str, metric: str, *, include: str | Iterable[str] = DEFAULT_INCLUDE,
+           as_of: dt.date | None = None, h100e_basis: str = "bf16", precision: str = "bf16",
+           catalog: Catalog | None = None, seed: int = 0) -> list[Input]:
+    """Every uncertain input that can move ``company``'s ``metric``, as override keys."""
+    cat = catalog or default_catalog()
+    if metric not in READS:
+        raise InputError(f"metric: expected one of {', '.join(READS)}, got {metric!r}")
+    name = scen.company(company)
+    inc = set(parse_include(include))
+    out: list[Input | None] = []
+    chips: dict[str, Chip] = {}
+    dated = any(ln.delivery is not None for ln in HoldingLines(scen).lines)
+    for i, h in enumerate(scen.holdings):
+        if h.company != name or h.status not in inc:
+            continue
+        chips[h.chip.id] = h.chip
+        what = f"{h.company} {h.chip.id} ({h.status})"
+        out.append(_numeric(h.count, "", f"{what} chips", f"holdings[{i}]", "count"))
+        if dated and h.delivery is not None:
+            out.append(_numeric(h.delivery.delay, "day", f"{what} delivery delay", f"holdings[{i}].delay", "delay"))
+    for i, a in enumerate(scen.allocations):
+        if name not in a.shares or a.status not in inc:
+            continue
+        chips[a.chip.id] = a.chip
+        what = f"{a.chip.id} ({a.status}) allocation"
+        out.append(_numeric(a.total, "", f"{what} total", f"allocations[{i}].total", "allocation total"))
+        if len(a.shares) > 1:
+            s = a.shares[name]
+            draws = np.random.default_rng(seed).beta(a.concentration * s, a.concentration * (1 - s), 100_000)
+            q5, q95 = (float(x) for x in np.percentile(draws, (5.0, 95.0)))
+            pin = {f"allocations[{i}].concentration": f"{PINNED:g}"}
+            out.append(Input(f"allocations[{i}].shares.{name}", f"{name}'s share of the {what}", "shares",
+                             (repr(q5), repr(s), repr(q95)), (f"{q5:.1%}", f"{q95:.1%}"), pin))
+        if dated and a.delivery is not None:
+            out.append(_numeric(a.delivery.delay, "day", f"{what} delivery delay", f"allocations[{i}].delay", "delay"))
+    field, defaults = READS[metric]
+    market = _market(scen)
+    for chip in chips.values():
+        f = _chip_field(chip, field, h100e_basis, precision)
+        if f is None:
+            continue
+        if f == "price":
+            value = chip.price_for(market, as_of or dt.date.today())
+            key = f"price.{chip.id}"
+        else:
+            value = chip.peaks.get(f) if f in chip.peaks else chip.get(f)
+            key = f"chip.{chip.id}.{f}"
+        if value is None:
+            continue
+        unit = f"{value.central.units:~P}"
+        d = value.distribution(unit)
+        out.append(_numeric(d, unit, f"{chip.id} {f}", key, "chip", "{:,.4g}"))
+    for dname in defaults:
+        out.append(_numeric(cat.defaults[dname].distribution, "", f"default {dname}", dname, "default", "{:.3g}"))
+    return [x for x in out if x is not None]
+
+
+def _chip_field(chip: Chip, field: str | None, basis: str, precision: str) -> str | None:
+    if field == "basis":
+        if basis == "tpp":
+            return max((p for p in chip.peaks), key=lambda p: chip.tpp_by_precision().get(p, 0.0), default=None)
+        return basis_precision(chip, basis)
+    if field == "peak":
+        return precision if precision in chip.peaks else None
+    return field
+
+
+def sensitivity(scenario: Scenario | str, company: str, *, metric: str = "h100e",
+                overrides: Mapping[str, Value] | None = None, include: str | Iterable[str] = DEFAULT_INCLUDE,
+                as_of: dt.date | None = None, retire: bool = True, precision: str = "bf16",
+                h100e_basis: str = "bf16", samples: int = SAMPLES, seed: int = 0,
+                catalog: Catalog | None = None) -> Sensitivity:
+    """Swing and variance share of every uncertain input of ``company``'s ``metric``, ranked by swing.
+
+    ``overrides`` are applied first (a what-if's sensitivity). Runs ``2 + 3 x inputs``
+    estimates of ``samples`` draws each, for this company only.
+    """
+    base_cat = catalog or default_catalog()
+    scen0 = base_cat.scenario(scenario) if isinstance(scenario, str) else scenario
+    cat, scen = apply(base_cat, scen0, overrides or {})
+    assert scen is not None
+    name = scen.company(company)
+    when = as_of or dt.date.today()
+    found = inputs(scen, name, metric, include=include, as_of=when, h100e_basis=h100e_basis, precision=precision,
+                   catalog=cat, seed=seed)
+    opts: dict[str, Any] = {"companies": [name], "include": include, "as_of": when, "retire": retire,
+                            "precision": precision, "h100e_basis": h100e_basis, "samples": samples, "seed": seed,
+                            "keep_samples": True}
+
+    def run(pins: Mapping[str, str]) -> np.ndarray:
+        c2, s2 = apply(cat, scen, pins)
+        r = estimate(s2, catalog=c2, **opts)  # type: ignore[arg-type]
+        return r.draws_of(name, metric)
+
+    medians: dict[str, str] = {}
+    for inp in found:
+        medians.update({inp.key: inp.values[1], **inp.pin})
+    full = run({})
+    var_full = float(full.var())
+    pinned = run(medians)
+    baseline, var_pinned = float(np.median(pinned)), float(pinned.var())
+    effects = []
+    for inp in found:
+        rest = {k: v for k, v in medians.items() if k != inp.key and k not in inp.pin}
+        lo, hi = (float(np.median(run({**rest, **inp.pin, inp.key: v}))) for v in (inp.values[0], inp.values[2]))
+        alone = run(rest)
+        share = max(0.0, float(alone.var()) - var_pinned) / var_full if var_full > 0 else 0.0
+        effects.append(Effect(inp.key, inp.label, inp.kind, inp.shown[0], inp.shown[1], lo, hi, share))
+    effects.sort(key=lambda e: (-e.swing, -e.variance_share))
+    unit = {"chips": "", "h100e": ""}.get(metric, _unit(metric))
+    notes = [Assumption("scenario", scen.name, note=scen.path), Assumption(
+        "method", "swing: output median at input p5 and p95, other inputs at their medians (shares at their "
+        "expected values); variance share: [Var(only this input varies) - Var(all pinned)] / Var(all vary)",
+        note="chip_lifetime is not pinned (the engines read the bundled value)")]
+    notes += [c.assumption() for c in changes(cat)]
+    return Sensitivity(scen.name, name, metric, unit, _summary(full, unit), baseline, tuple(effects),
+                       var_pinned / var_full if var_full > 0 else 0.0, samples, seed, when, tuple(notes))
+
+
+def _unit(metric: str) -> str:
+    from computecap.fleet import METRICS
+    return next(m.unit for m in METRICS if m.name == metric)
+
+
+def _summary(draws: np.ndarray, unit: str) -> Uncertain:
+    p5, p50, p95 = np.percentile(draws, (5.0, 50.0, 95.0))
+    return Uncertain(float(p5), float(p50), float(p95), float(draws.mean()), unit)
+
+
+# ---------------------------------------------------------------------------- rendering
+def render(result: Sensitivity, fmt: str, top: int | None = None) -> str:
+    """Ranked inputs as a table, JSON, numeric CSV or Markdown (``top``: the first N in table/markdown)."""
+    if fmt == "json":
+        return dumps(result.to_dict())
+    shown, f = display_unit(result.unit)
+    if fmt == "csv":
+        head = ["rank", "key", "input", "kind", "input_p5", "input_p95", "unit", "output_at_input_p5",
+                "output_at_input_p95", "swing", "variance_share"]
+        rows = [[k + 1, e.key, e.label, e.kind, e.low, e.high, shown, repr(e.at_low * f), repr(e.at_high * f),
+                 repr(e.swing * f), repr(e.variance_share)] for k, e in enumerate(result.effects)]
+        return render_rows(head, rows, "csv")
+    effects = result.effects[:top] if top else result.effects
+    unit = f" [{shown}]" if shown else ""
+    head = ["#", "input", "--set key", "p5 .. p95", f"output at p5 .. p95{unit}", f"swing{unit}", "var. share"]
+    rows = [[str(k + 1), e.label, e.key, f"{e.low} .. {e.high}",
+             f"{fmt_number(e.at_low * f, 3)} .. {fmt_number(e.at_high * f, 3)}", fmt_number(e.swing * f, 3),
+             f"{e.variance_share:.0%}"] for k, e in enumerate(effects)]
+    u = result.full
+    title = (f"What drives {result.company}'s {result.metric} in {result.scenario} on {result.as_of}: "
+             f"{fmt_number(u.p50 * f, 3)} [{fmt_number(u.p5 * f, 3)} to {fmt_number(u.p95 * f, 3)}]{unit}; "
+             f"{fmt_number(result.baseline * f, 3)} with every input at its median; {result.samples:,} samples "
+             f"per run, seed {result.seed}")
+    foot = (f"\nVariance shares sum to {result.explained:.0%}; the chip lifetime (not pinnable) holds "
+            f"{result.unpinned_share:.0%}; the rest is interaction." + (f" {len(result.effects) - len(effects)} smaller inputs not shown (--top)."
+                            if len(effects) < len(result.effects) else "") + "\n")
+    return render_rows(head, rows, fmt, title=title) + foot
+
+
+def plot(result: Sensitivity, path: str | Path | None = None, top: int = 15) -> bytes:
+    """Tornado chart: output median with each input at its p5 and p95, the largest swing on top."""
+    plt = pyplot()
+    from matplotlib.ticker import FuncFormatter
+    effects = list(result.effects[:top])[::-1]
+    shown, f = display_unit(result.unit)
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(effects) + 1.6))
+    base = result.baseline * f
+    for y, e in enumerate(effects):
+        for value, colour in ((e.at_low * f, "tab:blue"), (e.at_high * f, "tab:red")):
+            ax.barh(y, value - base, left=base, color=colour, height=0.6)
+        ax.annotate(f"{e.variance_share:.0%} of variance", (max(e.at_low, e.at_high) * f, y), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=7)
+    ax.axvline(base, color="black", linewidth=1)
+    ax.set_yticks(range(len(effects)), [e.label for e in effects], fontsize=8)
+    ax.xaxis.set_major_formatter(FuncFormatter(axis_label))
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo, hi + 0.15 * (hi - lo))
+    ax.set_xlabel(f"{result.company} {result.metric}" + (f" [{shown}]" if shown else "")
+                  + ": median with the input at its p5 (blue) and p95 (red), the rest at their medians")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"What drives {result.company}'s {result.metric} ({result.scenario}, {result.as_of})", fontsize=10)
+    return save(fig, path)
