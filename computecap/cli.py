@@ -751,7 +751,8 @@ def fleet_options(f: F) -> F:
 
 @cli.command()
 @click.option("--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario of side A (name or TOML file).")
-@click.option("--scenario-b", default=None, help="Scenario of side B [default: the same as A].")
+@click.option("--scenario-b", "--against-scenario", "scenario_b", default=None,
+              help="Scenario of side B [default: the same as A].")
 @click.option("--company", "companies", multiple=True,
               help="Company to report (repeatable); with --against, the company compared.")
 @click.option("--against", default=None, help="Compare --company against this company of the same scenario.")

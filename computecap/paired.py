@@ -133,6 +133,7 @@ def compare(scenario_a: Scenario | str, scenario_b: Scenario | str | None = None
     ``fleet.estimate``.
     """
     cat = catalog or default_catalog()
+    companies = list(companies)
     key, unit = _metric(metric)
     opts: dict[str, Any] = {"include": include, "as_of": as_of, "retire": retire, "precision": precision,
                             "h100e_basis": h100e_basis, "samples": samples, "seed": seed, "keep_samples": True}
@@ -158,7 +159,10 @@ def compare(scenario_a: Scenario | str, scenario_b: Scenario | str | None = None
     cat_b, new_b = apply(cat, scen_b, overrides_b or {})
     assert new_b is not None
     ra = estimate(new_a, companies=companies, catalog=cat_a, **opts)
-    rb = estimate(new_b, companies=_present(companies, new_b), catalog=cat_b, **opts)
+    names_b = _present(companies, new_b)
+    if companies and not names_b:
+        raise InputError(f"none of {', '.join(companies)} is in scenario {new_b.name} (side B)")
+    rb = estimate(new_b, companies=names_b, catalog=cat_b, **opts)
     in_b = {c.name for c in rb.companies}
     rows: list[PairRow] = []
     draws: dict[str, tuple[np.ndarray, np.ndarray]] = {}

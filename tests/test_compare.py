@@ -96,6 +96,7 @@ def test_no_ratio_when_b_is_zero() -> None:
     ({"company": "Acme", "against": "acme"}, r"company and against are both Acme"),
     ({"metric": "flops"}, r"metric: expected one of chips, effective, h100e"),
     ({"company": "Acme", "against": "Beta", "overrides_b": {"pue": "1.2"}}, r"compare either two companies"),
+    ({"scenario_b": "acme-only", "companies": ["Beta"]}, r"none of Beta is in scenario acme-only \(side B\)"),
 ])
 def test_bad_requests(cat: Catalog, kw: dict[str, object], match: str) -> None:
     with pytest.raises(InputError, match=match):
