@@ -188,15 +188,17 @@ a { color: var(--accent); }
 nav { font-size: 14px; margin: 18px 0 0; }
 .findings { background: var(--band); border-left: 4px solid var(--accent); padding: 12px 20px; }
 .findings li { margin: 6px 0; }
+.findings h3 { margin-top: 6px; }
 .verdict { font-weight: 600; padding: 1px 8px; border-radius: 10px; font-size: 13px; white-space: nowrap; }
 .holds { background: #dcefdc; color: #1d5e20; }
 .partly { background: #fbecc8; color: #7a5200; }
 .fails { background: #f7d6d4; color: #8a1c14; }
 blockquote { margin: 8px 0; padding: 4px 14px; border-left: 3px solid var(--line); color: var(--muted);
   font-style: italic; }
-table { border-collapse: collapse; margin: 10px 0 18px; font-size: 14px; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13.5px; display: block; overflow-x: auto;
+  max-width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-size: 13px; color: var(--muted); padding-bottom: 4px; }
-th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }

@@ -196,6 +196,6 @@ def test_screenshot_shows_tables_and_charts(report_file: Path, tmp_path: Path) -
     # Charts drawn: the estimate bars' blue (installed, #1f77b4) covers a visible area.
     blue = (abs(img - [0x1F / 255, 0x77 / 255, 0xB4 / 255]) < 0.03).all(axis=2)
     assert blue.sum() > 5_000
-    # Tables drawn: many rows of table-header grey (#f5f7fa) across the content width.
-    band = (abs(img - [0xF5 / 255, 0xF7 / 255, 0xFA / 255]) < 0.006).all(axis=2)
-    assert (band.sum(axis=1) > 500).sum() > 100
+    # Tables drawn: the rules between table rows (#d9dee7, 1 px) run across at least 400 px, a dozen times or more.
+    rule = (abs(img - [0xD9 / 255, 0xDE / 255, 0xE7 / 255]) < 0.006).all(axis=2)
+    assert (rule.sum(axis=1) > 400).sum() >= 12
