@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import html
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,27 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _link(source: Source) -> str:
-    """The source's title, linked when its address is an http(s) URL, then where and when it was read."""
-    title = _e(source.title)
+#: Document references that name a public address: a file of a GitHub repository at a commit, an arXiv paper.
+_GITHUB = re.compile(r"^GitHub ([\w.-]+/[\w.-]+):([^@\s][^@]*)@([0-9a-f]{7,40})$")
+_ARXIV = re.compile(r"^arXiv:(\d{4}\.\d{4,5})\b")
+
+
+def _href(source: Source) -> str | None:
+    """Where a reader can open the source: its http(s) URL, or the address its document reference names."""
     if source.url.lower().startswith(("https://", "http://")):
-        title = f'<a href="{_e(source.url)}">{title}</a>'
+        return source.url
+    if m := _GITHUB.match(source.document):
+        return f"https://github.com/{m[1]}/blob/{m[3]}/{urllib.parse.quote(m[2])}"
+    if m := _ARXIV.match(source.document):
+        return f"https://arxiv.org/abs/{m[1]}"
+    return None
+
+
+def _link(source: Source) -> str:
+    """The source's title, linked when it has an address (``_href``), then where and when it was read."""
+    title = _e(source.title)
+    if (href := _href(source)) is not None:
+        title = f'<a href="{_e(href)}">{title}</a>'
     where = "" if source.url else f" {_e(source.document)}."
     read = f" (read {_e(source.accessed)})" if source.accessed else ""
     return f"{title}.{where}{read}"

@@ -95,6 +95,19 @@ def test_report_holds_the_sections_and_the_checked_figures(report_file: Path) ->
     assert len(re.findall(r"<li><a href=\"https?://", text)) >= 40
 
 
+@pytest.mark.parametrize(("document", "href"), [
+    ("GitHub epoch-research/training-cost-trends:data/Hardware prices.csv@263c40a159307e917213d1dc433c617e47d55bfe",
+     "https://github.com/epoch-research/training-cost-trends/blob/263c40a159307e917213d1dc433c617e47d55bfe/"
+     "data/Hardware%20prices.csv"),
+    ("arXiv:2506.12708 (Zuo et al., 2025)", "https://arxiv.org/abs/2506.12708"),
+    ("NVIDIA DGX A100 User Guide DU-09821-001 (May 2020)", None),
+])
+def test_document_references_link_to_the_address_they_name(document: str, href: str | None) -> None:
+    from computecap.catalog import Source
+    from computecap.html_report import _href
+    assert _href(Source(key="k", title="t", document=document)) == href
+
+
 def test_spec_strings_are_escaped_and_unsafe_links_dropped(tmp_path: Path) -> None:
     raw = (SPECS / "scenarios" / "us-frontier-2025.toml").read_text(encoding="utf-8")
     raw = raw.replace('title = "US AI compute at end-2025', 'title = "<script>alert(1)</script> US AI', 1)
