@@ -97,8 +97,8 @@ def test_report_holds_the_sections_and_the_checked_figures(report_file: Path) ->
 
 @pytest.mark.parametrize(("document", "href"), [
     ("GitHub epoch-research/training-cost-trends:data/Hardware prices.csv@263c40a159307e917213d1dc433c617e47d55bfe",
-     "https://github.com/epoch-research/training-cost-trends/blob/263c40a159307e917213d1dc433c617e47d55bfe/"
-     "data/Hardware%20prices.csv"),
+     ("https://github.com/epoch-research/training-cost-trends/blob/263c40a159307e917213d1dc433c617e47d55bfe/"
+     "data/Hardware%20prices.csv")),
     ("arXiv:2506.12708 (Zuo et al., 2025)", "https://arxiv.org/abs/2506.12708"),
     ("NVIDIA DGX A100 User Guide DU-09821-001 (May 2020)", None),
 ])
