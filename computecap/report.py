@@ -185,9 +185,15 @@ def render_rows(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,
         out += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(out) + "\n"
     width = terminal_width() if width is None else width
-    natural = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    text_cols = [i == 0 or not all(_numeric(r[i]) for r in rows if r[i]) for i in range(len(headers))]
-    widths = fit_widths(natural, text_cols, width) if width > 0 else natural
+    cells = [max((len(r[i]) for r in rows), default=0) for i in range(len(headers))]
+    natural = [max(len(h), c) for h, c in zip(headers, cells)]
+    words = [max((len(w) for r in rows for w in r[i].split()), default=0) for i in range(len(headers))]
+    text = [i == 0 or not all(_numeric(r[i]) for r in rows if r[i]) for i in range(len(headers))]
+    floors = [  # headers wrap first, then text columns (keeping words whole where they can), then any column
+        [max(c, max((len(w) for w in h.split()), default=0)) for h, c in zip(headers, cells)],
+        [max(12, min(w, 24)) if t else n for t, w, n in zip(text, words, natural)],
+        [6] * len(headers)]
+    widths = fit_widths(natural, floors, width) if width > 0 else natural
 
     def lines(cells: Sequence[str]) -> list[str]:
         parts = [_wrap_cell(c, w) for c, w in zip(cells, widths)]
@@ -251,13 +257,14 @@ def render_stacked(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[Cel
     return "\n".join(out) + "\n", dropped
 
 
-def fit_widths(natural: Sequence[int], text: Sequence[bool], width: int, gap: int = 2) -> list[int]:
-    """Column widths that fit ``width`` [characters]: narrow text columns (down to 12) first, then the
-    widest column, one character at a time (down to 6); past that the table overflows."""
+def fit_widths(natural: Sequence[int], floors: Sequence[Sequence[int]], width: int, gap: int = 2) -> list[int]:
+    """Column widths that fit ``width`` [characters]: for each list of per-column floors in turn,
+    narrow the widest column above its floor, one character at a time, until the table fits
+    (past the last floors it overflows)."""
     widths = list(natural)
-    for floor, pool in ((12, [i for i, t in enumerate(text) if t]), (6, list(range(len(widths))))):
+    for floor in floors:
         while sum(widths) + gap * (len(widths) - 1) > width:
-            wide = [i for i in pool if widths[i] > floor]
+            wide = [i for i, w in enumerate(widths) if w > floor[i]]
             if not wide:
                 break
             widths[max(wide, key=lambda i: widths[i])] -= 1
