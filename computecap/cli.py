@@ -810,8 +810,9 @@ def compare(scenario: str, scenario_b: str | None, companies: tuple[str, ...], a
 @click.option("--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario name or TOML file.")
 @click.option("--company", required=True, help="Company whose figure is explained.")
 @click.option("--metric", type=click.Choice(["h100e", "chips", "effective", "memory", "memory_bandwidth", "power",
-                                             "energy_per_year", "capex"]), default="h100e", show_default=True,
-              help="Figure explained.")
+                                             "energy_per_year", "capex", "days"]), default="h100e", show_default=True,
+              help="Figure explained (days: days to train --model on the company's best cluster).")
+@click.option("--model", default="llama-3.1-405b", show_default=True, help="Model preset for --metric days.")
 @fleet_options
 @click.option("--samples", type=int, default=4000, show_default=True, callback=_samples,
               help="Monte Carlo samples per run (2 + 3 x inputs runs).")
@@ -822,7 +823,7 @@ def compare(scenario: str, scenario_b: str | None, companies: tuple[str, ...], a
 @click.option("--explain", is_flag=True, help="Print the method and every override.")
 @output_options
 @plot_option
-def sensitivity(scenario: str, company: str, metric: str, include: tuple[str, ...], as_of: dt.date | None,
+def sensitivity(scenario: str, company: str, metric: str, model: str, include: tuple[str, ...], as_of: dt.date | None,
                 no_retire: bool, precision: str, h100e_basis: str, samples: int, seed: int, sets: tuple[str, ...],
                 top: int | None, explain: bool, fmt: str, output: str | None, plot_path: str | None) -> None:
     """Which uncertain input drives a company's figure: swing and share of variance, ranked.
@@ -835,14 +836,20 @@ def sensitivity(scenario: str, company: str, metric: str, include: tuple[str, ..
     Example:
       computecap sensitivity --company ByteDance
       computecap sensitivity --company Tencent --metric power --include all --as-of 2027-12-31 --plot t.png
+      computecap sensitivity --company Microsoft --scenario us-frontier-2025 --metric days
     """
     from computecap import overrides
-    from computecap.sensitivity import plot, render
+    from computecap.sensitivity import plot, render, training_sensitivity
     from computecap.sensitivity import sensitivity as run
     from computecap.views import explain as explain_text
-    result = run(scenario, company, metric=metric, overrides=overrides.parse_sets(sets), include=include,
-                 as_of=as_of, retire=not no_retire, precision=precision, h100e_basis=h100e_basis, samples=samples,
-                 seed=seed, catalog=_catalog())
+    sets_ = overrides.parse_sets(sets)
+    if metric == "days":
+        result = training_sensitivity(scenario, company, model, overrides=sets_, include=include, as_of=as_of,
+                                      precision=precision, samples=samples, seed=seed, catalog=_catalog())
+    else:
+        result = run(scenario, company, metric=metric, overrides=sets_, include=include, as_of=as_of,
+                     retire=not no_retire, precision=precision, h100e_basis=h100e_basis, samples=samples, seed=seed,
+                     catalog=_catalog())
     text = render(result, fmt, top)
     if explain and fmt in ("table", "markdown"):
         text += explain_text(result.assumptions)

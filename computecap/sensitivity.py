@@ -18,7 +18,7 @@ act additively; a shortfall is interaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +33,16 @@ from computecap.fleet import _market, basis_precision, estimate
 from computecap.overrides import Value, apply, changes, varies
 from computecap.paired import axis_label, display_unit, pyplot, save
 from computecap.report import dumps, fmt_number, render_rows
-from computecap.uncertainty import Distribution, Uncertain, from_uniform
+from computecap.uncertainty import Z95, Distribution, Uncertain, from_uniform
 from computecap.units import Q_
 
 #: Default Monte Carlo samples per run (a sensitivity runs 2 + 3 x inputs estimates).
 SAMPLES = 4000
 #: Dirichlet concentration that pins an allocation's shares at their expected values.
 PINNED = 1e9
+#: What a sensitivity cannot pin, by engine (its variance share is reported apart).
+UNPINNED = {"estimate": "the chip lifetime (the engines read the bundled value)",
+            "train": "the fitted utilisation (coefficients and residual) and the chip lifetime"}
 #: Metric -> the chip value and the defaults it reads.
 READS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "chips": (None, ()), "h100e": ("basis", ()), "effective": ("peak", ("utilisation",)),
@@ -95,12 +98,18 @@ class Sensitivity:
     full: Uncertain
     baseline: float
     effects: tuple[Effect, ...]
-    #: variance share left with every input pinned: the chip lifetime's [1]
+    #: variance share left with every input pinned [1], and what it is
     unpinned_share: float
+    #: Monte Carlo noise of a variance share: the all-pinned share on seed and seed + 1 [1]
+    noise: float
     samples: int
     seed: int
     as_of: dt.date | None
     assumptions: tuple[Assumption, ...]
+
+    @property
+    def unpinned(self) -> str:
+        return next(a.note.removeprefix("not pinned: ") for a in self.assumptions if a.name == "method")
 
     @property
     def explained(self) -> float:
@@ -112,8 +121,8 @@ class Sensitivity:
         return {"scenario": self.scenario, "company": self.company, "metric": self.metric, "unit": unit,
                 "output": self.full.to_dict(), "output_all_inputs_at_median": self.baseline,
                 "inputs": [e.to_dict() for e in self.effects], "variance_shares_sum": self.explained,
-                "not_pinned": {"chip_lifetime": {"variance_share": self.unpinned_share,
-                                                 "reason": "the engines read the bundled value"}},
+                "not_pinned": {"inputs": self.unpinned, "variance_share": self.unpinned_share},
+                "variance_share_noise": self.noise,
                 "as_of": self.as_of,
                 "samples": self.samples, "seed": self.seed,
                 "assumptions": [a.to_dict() for a in self.assumptions], "computecap_version": __version__}
@@ -201,6 +210,47 @@ def _chip_field(chip: Chip, field: str | None, basis: str, precision: str) -> st
     return field
 
 
+#: A run with some inputs pinned, on a seed -> (output summary, its variance) [unit, unit**2 or (log unit)**2].
+Runner = Callable[[Mapping[str, str], int], tuple[Uncertain, float]]
+
+
+def _analyse(found: list[Input], run: Runner, seed: int) -> tuple[Uncertain, float, list[Effect], float, float]:
+    """Full run, all-median run, each input's swing and variance share (ranked by swing), the share left
+    with every input pinned, and the Monte Carlo noise of a share (the all-pinned share on two seeds)."""
+    medians: dict[str, str] = {}
+    for inp in found:
+        medians.update({inp.key: inp.values[1], **inp.pin})
+    full, var_full = run({}, seed)
+    pinned, var_pinned = run(medians, seed)
+    scale = 1 / var_full if var_full > 0 else 0.0
+    noise = abs(run(medians, seed + 1)[1] - var_pinned) * scale
+    effects = []
+    for inp in found:
+        rest = {k: v for k, v in medians.items() if k != inp.key and k not in inp.pin}
+        lo, hi = (run({**rest, **inp.pin, inp.key: v}, seed)[0].p50 for v in (inp.values[0], inp.values[2]))
+        share = max(0.0, run(rest, seed)[1] - var_pinned) * scale
+        effects.append(Effect(inp.key, inp.label, inp.kind, inp.shown[0], inp.shown[1], lo, hi, share))
+    effects.sort(key=lambda e: (-e.swing, -e.variance_share))
+    return full, pinned.p50, effects, var_pinned * scale, noise
+
+
+def _notes(scen: Scenario, cat: Catalog, variance: str, unpinned: str) -> tuple[Assumption, ...]:
+    out = [Assumption("scenario", scen.name, note=scen.path), Assumption(
+        "method", "swing: output median at input p5 and p95, other inputs at their medians (shares at their "
+        f"expected values); variance share: [{variance} when only this input varies - when all are pinned] / "
+        f"{variance} when all vary", note=f"not pinned: {unpinned}")]
+    return tuple(out + [c.assumption() for c in changes(cat)])
+
+
+def _prepare(scenario: Scenario | str, company: str, overrides: Mapping[str, Value] | None,
+             catalog: Catalog | None) -> tuple[Catalog, Scenario, str]:
+    base_cat = catalog or default_catalog()
+    scen0 = base_cat.scenario(scenario) if isinstance(scenario, str) else scenario
+    cat, scen = apply(base_cat, scen0, overrides or {})
+    assert scen is not None
+    return cat, scen, scen.company(company)
+
+
 def sensitivity(scenario: Scenario | str, company: str, *, metric: str = "h100e",
                 overrides: Mapping[str, Value] | None = None, include: str | Iterable[str] = DEFAULT_INCLUDE,
                 as_of: dt.date | None = None, retire: bool = True, precision: str = "bf16",
@@ -211,46 +261,67 @@ def sensitivity(scenario: Scenario | str, company: str, *, metric: str = "h100e"
     ``overrides`` are applied first (a what-if's sensitivity). Runs ``2 + 3 x inputs``
     estimates of ``samples`` draws each, for this company only.
     """
-    base_cat = catalog or default_catalog()
-    scen0 = base_cat.scenario(scenario) if isinstance(scenario, str) else scenario
-    cat, scen = apply(base_cat, scen0, overrides or {})
-    assert scen is not None
-    name = scen.company(company)
+    cat, scen, name = _prepare(scenario, company, overrides, catalog)
     when = as_of or dt.date.today()
     found = inputs(scen, name, metric, include=include, as_of=when, h100e_basis=h100e_basis, precision=precision,
                    catalog=cat, seed=seed)
+    unit = {"chips": "", "h100e": ""}.get(metric, _unit(metric))
     opts: dict[str, Any] = {"companies": [name], "include": include, "as_of": when, "retire": retire,
-                            "precision": precision, "h100e_basis": h100e_basis, "samples": samples, "seed": seed,
+                            "precision": precision, "h100e_basis": h100e_basis, "samples": samples,
                             "keep_samples": True}
 
-    def run(pins: Mapping[str, str]) -> np.ndarray:
+    def run(pins: Mapping[str, str], seed: int) -> tuple[Uncertain, float]:
         c2, s2 = apply(cat, scen, pins)
-        r = estimate(s2, catalog=c2, **opts)  # type: ignore[arg-type]
-        return r.draws_of(name, metric)
+        draws = estimate(s2, catalog=c2, seed=seed, **opts).draws_of(name, metric)  # type: ignore[arg-type]
+        return _summary(draws, unit), float(draws.var())
 
-    medians: dict[str, str] = {}
-    for inp in found:
-        medians.update({inp.key: inp.values[1], **inp.pin})
-    full = run({})
-    var_full = float(full.var())
-    pinned = run(medians)
-    baseline, var_pinned = float(np.median(pinned)), float(pinned.var())
-    effects = []
-    for inp in found:
-        rest = {k: v for k, v in medians.items() if k != inp.key and k not in inp.pin}
-        lo, hi = (float(np.median(run({**rest, **inp.pin, inp.key: v}))) for v in (inp.values[0], inp.values[2]))
-        alone = run(rest)
-        share = max(0.0, float(alone.var()) - var_pinned) / var_full if var_full > 0 else 0.0
-        effects.append(Effect(inp.key, inp.label, inp.kind, inp.shown[0], inp.shown[1], lo, hi, share))
-    effects.sort(key=lambda e: (-e.swing, -e.variance_share))
-    unit = {"chips": "", "h100e": ""}.get(metric, _unit(metric))
-    notes = [Assumption("scenario", scen.name, note=scen.path), Assumption(
-        "method", "swing: output median at input p5 and p95, other inputs at their medians (shares at their "
-        "expected values); variance share: [Var(only this input varies) - Var(all pinned)] / Var(all vary)",
-        note="chip_lifetime is not pinned (the engines read the bundled value)")]
-    notes += [c.assumption() for c in changes(cat)]
-    return Sensitivity(scen.name, name, metric, unit, _summary(full, unit), baseline, tuple(effects),
-                       var_pinned / var_full if var_full > 0 else 0.0, samples, seed, when, tuple(notes))
+    full, baseline, effects, unpinned, noise = _analyse(found, run, seed)
+    return Sensitivity(scen.name, name, metric, unit, full, baseline, tuple(effects), unpinned, noise, samples, seed,
+                       when, _notes(scen, cat, "Var(output)", UNPINNED["estimate"]))
+
+
+def training_sensitivity(scenario: Scenario | str, company: str, model: str, *,
+                         overrides: Mapping[str, Value] | None = None,
+                         include: str | Iterable[str] = DEFAULT_INCLUDE, as_of: dt.date | None = None,
+                         precision: str = "bf16", hours: str = "billed", samples: int = SAMPLES, seed: int = 0,
+                         catalog: Catalog | None = None) -> Sensitivity:
+    """Days to train preset ``model`` on ``company``'s best cluster: each input's swing and variance share.
+
+    Inputs: the company's counts, shares and delays, each chip's dense BF16 peak and the
+    ``cluster_chips`` cap. The training engine keeps no draws, so variances are of log(days),
+    read from each run's p5-p95 width ((ln p95 - ln p5) / 3.29)**2 (exact for a lognormal).
+    The fitted utilisation (coefficients and residual) cannot be pinned: its share is reported apart.
+    """
+    from computecap.core import company_cluster
+    from computecap.training import Workload, training_run
+    cat, scen, name = _prepare(scenario, company, overrides, catalog)
+    when = as_of or dt.date.today()
+    work = Workload.from_preset(cat.preset(model))
+    found = inputs(scen, name, "chips", include=include, as_of=when, catalog=cat, seed=seed)
+    held = {c.id: c for c in (*(h.chip for h in scen.holdings if h.company == name),
+                              *(a.chip for a in scen.allocations if name in a.shares))}
+    for chip in held.values():
+        p = "bf16" if "bf16" in chip.peaks else ("fp16" if "fp16" in chip.peaks else None)
+        if p is not None:
+            v = chip.peaks[p]
+            unit = f"{v.central.units:~P}"
+            found.append(_numeric(v.distribution(unit), unit, f"{chip.id} {p}", f"chip.{chip.id}.{p}", "chip",
+                                  "{:,.4g}"))  # type: ignore[arg-type]
+    found.append(_numeric(cat.defaults["cluster_chips"].distribution, "", "default cluster_chips (cluster cap)",
+                          "cluster_chips", "default"))  # type: ignore[arg-type]
+    found = [f for f in found if f is not None]
+
+    def run(pins: Mapping[str, str], seed: int) -> tuple[Uncertain, float]:
+        c2, s2 = apply(cat, scen, pins)
+        assert s2 is not None
+        cl = company_cluster(s2, name, c2, include=include, precision=precision, as_of=when)
+        days = training_run(work, cl, precision=precision, hours=hours, samples=samples, seed=seed,
+                            catalog=c2).duration
+        return days, float((np.log(days.p95) - np.log(days.p5)) / (2 * Z95)) ** 2
+
+    full, baseline, effects, unpinned, noise = _analyse(found, run, seed)
+    return Sensitivity(scen.name, name, f"days to train {work.name}", "day", full, baseline, tuple(effects),
+                       unpinned, noise, samples, seed, when, _notes(scen, cat, "Var(log days)", UNPINNED["train"]))
 
 
 def _unit(metric: str) -> str:
@@ -286,8 +357,10 @@ def render(result: Sensitivity, fmt: str, top: int | None = None) -> str:
              f"{fmt_number(u.p50 * f, 3)} [{fmt_number(u.p5 * f, 3)} to {fmt_number(u.p95 * f, 3)}]{unit}; "
              f"{fmt_number(result.baseline * f, 3)} with every input at its median; {result.samples:,} samples "
              f"per run, seed {result.seed}")
-    foot = (f"\nVariance shares sum to {result.explained:.0%}; the chip lifetime (not pinnable) holds "
-            f"{result.unpinned_share:.0%}; the rest is interaction." + (f" {len(result.effects) - len(effects)} smaller inputs not shown (--top)."
+    foot = (f"\nVariance shares sum to {result.explained:.0%}; what cannot be pinned ({result.unpinned}) holds "
+            f"{result.unpinned_share:.0%}; {1 - result.explained - result.unpinned_share:+.0%} is interaction and "
+            f"noise. Shares move by about {result.noise:.0%} "
+            "between seeds (Monte Carlo noise; more --samples narrow it)." + (f" {len(result.effects) - len(effects)} smaller inputs not shown (--top)."
                             if len(effects) < len(result.effects) else "") + "\n")
     return render_rows(head, rows, fmt, title=title) + foot
 
@@ -313,5 +386,6 @@ def plot(result: Sensitivity, path: str | Path | None = None, top: int = 15) -> 
     ax.set_xlabel(f"{result.company} {result.metric}" + (f" [{shown}]" if shown else "")
                   + ": median with the input at its p5 (blue) and p95 (red), the rest at their medians")
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"What drives {result.company}'s {result.metric} ({result.scenario}, {result.as_of})", fontsize=10)
+    ax.set_title(f"What drives {result.company}'s {result.metric} ({result.scenario}, {result.as_of})\n"
+                 f"not pinnable, {result.unpinned_share:.0%} of variance: {result.unpinned}", fontsize=9)
     return save(fig, path)

@@ -97,3 +97,17 @@ def test_cli_plot(runner: CliRunner, cat: Catalog, tmp_path: Path) -> None:
                               "--company", "Beta", "--samples", "300", "--plot", str(out)])
     assert res.exit_code == 0, res.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_days_to_train_follow_the_cluster_cap(cat: Catalog) -> None:
+    from computecap.sensitivity import training_sensitivity
+    from computecap.uncertainty import from_uniform
+    # 200,000 chips: the sourced cap (triangular 16,384..24,576..100,000) always binds, so days = k / cap x 1/U
+    r = training_sensitivity("what-if", "Acme", "llama-3.1-8b", overrides={"holdings[0]": "200000"}, samples=1000,
+                             catalog=cat)
+    cap = next(e for e in r.effects if e.key == "cluster_chips")
+    assert r.effects[0] is cap and cap.label == "default cluster_chips (cluster cap)"
+    lo, hi = from_uniform(np.array([0.05, 0.95]), 16384, 24576, 100000, "triangular")
+    assert cap.at_low / cap.at_high == pytest.approx(hi / lo, rel=1e-4)  # the same U draws at both ends
+    assert r.unpinned_share > 0.2  # the fitted utilisation cannot be pinned
+    assert r.metric == "days to train llama-3.1-8b" and r.unit == "day"
