@@ -39,6 +39,7 @@ TABLE_COMMANDS = [
     ["serve", "--model", "llama-3.1-70b", "--chip", "H20", "--chip", "H200", "--samples", "300"],
     ["serve", "--model", "deepseek-v3", "--scenario", "china-h200-2026", "--company", "Tencent", "--samples", "300"],
     ["controls"],
+    ["compare", "--company", "Alibaba", "--against", "Tencent", "--samples", "300"],
 ]
 
 
