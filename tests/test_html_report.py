@@ -108,17 +108,6 @@ def test_document_references_link_to_the_address_they_name(document: str, href: 
     assert _href(Source(key="k", title="t", document=document)) == href
 
 
-def test_spec_strings_are_escaped_and_unsafe_links_dropped(tmp_path: Path) -> None:
-    raw = (SPECS / "scenarios" / "us-frontier-2025.toml").read_text(encoding="utf-8")
-    raw = raw.replace('title = "US AI compute at end-2025', 'title = "<script>alert(1)</script> US AI', 1)
-    raw = raw.replace('url = "https://epoch.ai/data/ai-chip-owners"', 'url = "javascript:alert(2)"', 1)
-    bad = tmp_path / "evil.toml"
-    bad.write_text(raw, encoding="utf-8")
-    text = build_report([str(bad)], samples=50, seed=0)
-    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert 'href="javascript' not in text and "<li>Epoch AI, Data on AI Chip Owners" in text  # listed, unlinked
-
-
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"scenarios": []}, "scenarios: expected one or more"),
     ({"scenarios": "china-h200-2026"}, "scenarios: expected one or more"),
@@ -136,16 +125,26 @@ def test_unwritable_path_is_one_output_error(tmp_path: Path) -> None:
         write_report(tmp_path / "no" / "r.html", ["us-frontier-2025"], samples=20)
 
 
-def test_cli_report_writes_the_file_and_checks_options(runner: CliRunner, tmp_path: Path) -> None:
+def test_cli_report_escapes_spec_strings_and_drops_unsafe_links(runner: CliRunner, tmp_path: Path) -> None:
+    raw = (SPECS / "scenarios" / "us-frontier-2025.toml").read_text(encoding="utf-8")
+    raw = raw.replace('title = "US AI compute at end-2025', 'title = "<script>alert(1)</script> US AI', 1)
+    raw = raw.replace('url = "https://epoch.ai/data/ai-chip-owners"', 'url = "javascript:alert(2)"', 1)
+    evil = tmp_path / "evil.toml"
+    evil.write_text(raw, encoding="utf-8")
     out = tmp_path / "r.html"
-    res = runner.invoke(cli, ["report", "--scenario", "us-frontier-2025", "--samples", "50", "--html", str(out)])
+    res = runner.invoke(cli, ["report", "--scenario", str(evil), "--samples", "50", "--html", str(out)])
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and "US AI compute at end-2025 by owner" in text
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]  # atomic: no temporary file left
+    assert text.startswith("<!DOCTYPE html>") and "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; US AI by owner" in text
+    assert 'href="javascript' not in text and "<li>Epoch AI, Data on AI Chip Owners" in text  # listed, unlinked
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.toml", "r.html"]  # atomic: no temporary file left
+
+
+def test_cli_report_option_errors(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(cli, ["report", "--html", str(tmp_path / "r.txt")])
     assert res.exit_code == 2 and "expected an .html file name" in res.output
-    res = runner.invoke(cli, ["report", "--scenario", "nope", "--samples", "20", "--html", str(out)])
+    res = runner.invoke(cli, ["report", "--scenario", "nope", "--samples", "20", "--html", str(tmp_path / "r.html")])
     assert res.exit_code == 1 and "unknown scenario 'nope'" in res.output
 
 
