@@ -29,3 +29,13 @@ def test_installed_package_runs_from_another_directory(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["15832.0", "3", "gpt-4-scale"]
+
+
+def test_every_subpackage_is_listed_in_setup_cfg() -> None:
+    """A non-editable install ships only the packages setup.cfg names (computecap.core was missing once)."""
+    root = ROOT
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "computecap").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [options] packages in setup.cfg"
