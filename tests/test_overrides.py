@@ -87,6 +87,9 @@ def test_defaults_prices_and_chip_values(cat: Catalog) -> None:
     assert acme.power.p95 == pytest.approx(acme.power.p5, rel=1e-9)
     assert acme.capex.p50 == pytest.approx(1000 * 20000, rel=1e-12)
     assert acme.peak["bf16"].p50 == pytest.approx(1000 * 200e12, rel=1e-12)
+    # copies: the catalog and scenario the overrides started from are unchanged
+    assert cat.chip("test-chip").get("price").central.m_as("USD") == 10000  # type: ignore[union-attr]
+    assert cat.defaults["pue"].value.central.m_as("") == pytest.approx(1.15)
 
 
 def test_range_is_a_90_percent_interval(cat: Catalog) -> None:
@@ -195,3 +198,17 @@ def test_cli_set_on_estimate(runner: CliRunner, cat: Catalog) -> None:
         ["user override pue", "user override server_overhead"]
     bad = runner.invoke(cli, ["--specs", specs, "estimate", "--scenario", "what-if", "--set", "pu=1.2"])
     assert bad.exit_code == 1 and "--set pu: unknown key (did you mean 'pue'" in bad.output
+
+
+def test_cli_user_defaults_show_as_overrides(runner: CliRunner, cat: Catalog) -> None:
+    specs = cat.user_dirs[0]
+    (specs / "defaults.toml").write_text(USER_DEFAULTS)
+    res = runner.invoke(cli, ["--specs", str(specs), "estimate", "--scenario", "what-if", "--include", "installed",
+                              "--reference-model", "none", "--samples", "200", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    first = doc["assumptions"][0]
+    assert first["name"] == f"user override pue ({specs / 'defaults.toml'})" and first["user_override"] is True
+    acme = next(c for c in doc["companies"] if c["company"] == "Acme")
+    # 1000 x 500 W x server overhead (bundled triangular 1.53..1.75..2.03) x 1.3 [MW]: the median overhead 1.7654
+    assert acme["power"]["p50"] == pytest.approx(0.5 * 1.7654 * 1.3, rel=0.01)
