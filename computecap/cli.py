@@ -418,13 +418,13 @@ def timeline(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
       computecap timeline --scenario us-frontier-2025 --plot us.png
       computecap timeline --include all --by status --from 2024Q1 --to 2027Q4
     """
-    from computecap.timeline import render
     from computecap.timeline import timeline as run
     from computecap.views import explain as explain_text
+    from computecap.views import timeline_table
     _apply_sets(sets, scenario, "timeline")
     result = _annotate(run(_catalog().scenario(scenario), start=start, end=end, companies=companies, include=include,
                            by=by, retire=retire, samples=samples, seed=seed, catalog=_catalog()))
-    text = render(result, fmt)
+    text = timeline_table(result, fmt)
     if explain and fmt in ("table", "markdown"):
         text += explain_text(result.assumptions)
     emit(text, output)

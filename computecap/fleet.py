@@ -25,6 +25,7 @@ from computecap.catalog.defaults import Defaults
 from computecap.catalog.values import SourcedValue
 from computecap.core import DEFAULT_INCLUDE, DEFAULT_SAMPLES, Assumption, HoldingLines, monte_carlo, parse_include
 from computecap.core.sampling import check_sampling
+from computecap.core.tabular import Tabular
 from computecap.errors import InputError
 from computecap.precisions import NAMES, TPP_BIT_LENGTH
 from computecap.precisions import precision as check_precision
@@ -121,7 +122,7 @@ def _figure(u: Uncertain | None, excluded: tuple[str, ...]) -> dict[str, Any] | 
 
 
 @dataclass(frozen=True)
-class EstimateResult:
+class EstimateResult(Tabular):
     """What ``estimate`` returns: per-company and total estimates with their assumptions."""
 
     scenario: str
@@ -277,6 +278,7 @@ class _Plan:
         self.scen, self.lines, self.defaults, self.inc, self.as_of = scen, lines, cat.defaults, inc, as_of
         self.precision, self.basis, self.retire, self.undelivered = precision, basis, retire, undelivered
         self.dated = any(ln.delivery is not None for ln in lines.lines)
+        self.lifetime = cat.defaults["chip_lifetime"].distribution
         counted = lines.select(statuses=inc)
         if names:
             chosen = list(dict.fromkeys(scen.company(c) for c in names))
@@ -331,10 +333,12 @@ class _Plan:
             counts: np.ndarray = self.lines.sample(rng, size, keep=self.sel) * (0.0 if self.undelivered else 1.0)
             return counts
         if self.undelivered:
-            both = self.lines.sample_at(rng, size, [self.as_of, FAR_FUTURE], retire=False, keep=self.sel)
+            both = self.lines.sample_at(rng, size, [self.as_of, FAR_FUTURE], retire=False, keep=self.sel,
+                                        lifetime=self.lifetime)
             counts = both[:, 1] - both[:, 0]
             return counts
-        counts = self.lines.sample_at(rng, size, [self.as_of], retire=self.retire, keep=self.sel)[:, 0]
+        counts = self.lines.sample_at(rng, size, [self.as_of], retire=self.retire, keep=self.sel,
+                                      lifetime=self.lifetime)[:, 0]
         return counts
 
     @property

@@ -46,13 +46,13 @@ from computecap.units import DIMENSIONS, Q_, parse_quantity
 
 #: Defaults each command reads (an override of another is refused: it would change nothing).
 USED_DEFAULTS = {
-    "estimate": ("utilisation", "server_overhead", "pue", "cluster_chips"),
-    "timeline": ("server_overhead", "pue"),
-    "train": ("server_overhead", "pue", "cluster_chips", "amortisation_years"),
-    "serve": ("server_overhead", "pue", "amortisation_years"),
+    "estimate": ("utilisation", "server_overhead", "pue", "cluster_chips", "chip_lifetime"),
+    "timeline": ("server_overhead", "pue", "chip_lifetime"),
+    "train": ("server_overhead", "pue", "cluster_chips", "amortisation_years", "chip_lifetime"),
+    "serve": ("server_overhead", "pue", "amortisation_years", "chip_lifetime"),
 }
 _COUNT_DEFAULTS = ("cluster_chips",)
-_YEAR_DEFAULTS = ("amortisation_years",)
+_YEAR_DEFAULTS = ("amortisation_years", "chip_lifetime")
 _HOLDING = re.compile(r"^holdings\[(\d+)\](?:\.(count|delay))?$", re.IGNORECASE)
 _ALLOCATION = re.compile(r"^allocations\[(\d+)\]\.(total|concentration|delay|shares\.(.+)|count\.(.+))$", re.IGNORECASE)
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6}
@@ -272,7 +272,7 @@ def apply(catalog: Catalog, scenario: Scenario | None, overrides: Mapping[str, V
     for key, value in overrides.items():
         k = key.strip()
         low = k.lower()
-        if low in REQUIRED or low in ("chip_lifetime", "mfu", "goodput"):
+        if low in REQUIRED or low in ("mfu", "goodput"):
             defaults = _set_default(defaults, low, value, k, engine, done)
         elif low.startswith("price."):
             chip = catalog.chip(k[6:])
@@ -319,9 +319,8 @@ def annotate(result: R, catalog: Catalog) -> R:
 def _set_default(defaults: Defaults, name: str, value: Value, key: str, engine: str | None,
                  done: list[Change]) -> Defaults:
     if name not in REQUIRED:
-        why = ("every engine reads the bundled chip_lifetime (computecap.core.deliveries); --no-retire drops it"
-               if name == "chip_lifetime" else "train takes --mfu and --goodput; estimate reads utilisation")
-        raise InputError(f"--set {key}: cannot be overridden ({why})")
+        raise InputError(f"--set {key}: cannot be overridden (train takes --mfu and --goodput; estimate reads "
+                         f"utilisation)")
     if engine is not None and name not in USED_DEFAULTS[engine]:
         raise InputError(f"--set {key}: `{engine}` does not read {name}; it reads "
                          f"{', '.join(USED_DEFAULTS[engine])}")

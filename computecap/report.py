@@ -19,36 +19,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pint
-
+from computecap.core.tabular import to_jsonable
 from computecap.errors import OutputError
 from computecap.uncertainty import Uncertain
-
-
-def quantity_json(q: pint.Quantity[Any] | None) -> dict[str, Any] | None:
-    """``{"value": 9.895e14, "unit": "FLOP / s"}``; None stays None."""
-    if q is None:
-        return None
-    return {"value": float(q.magnitude), "unit": f"{q.units:~P}" if not q.dimensionless else ""}
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Quantities, Uncertain and dataclass-like results to plain JSON types."""
-    if isinstance(obj, pint.Quantity):
-        return quantity_json(obj)
-    if isinstance(obj, Uncertain):
-        return obj.to_dict()
-    if hasattr(obj, "to_dict"):
-        return to_jsonable(obj.to_dict())
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    return obj
 
 
 def dumps(obj: Any) -> str:

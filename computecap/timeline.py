@@ -23,6 +23,7 @@ from computecap import __version__
 from computecap.catalog import Catalog, Chip, Scenario, default_catalog
 from computecap.core import DEFAULT_INCLUDE, Assumption, HoldingLines, check_sampling, monte_carlo, parse_include
 from computecap.core.deliveries import chip_lifetime, quarter_ends, quarter_label
+from computecap.core.tabular import Tabular
 from computecap.errors import InputError
 from computecap.uncertainty import Distribution, Uncertain
 
@@ -44,7 +45,7 @@ class Series:
 
 
 @dataclass(frozen=True)
-class TimelineResult:
+class TimelineResult(Tabular):
     """What ``timeline`` returns: per-group quarterly stock with its assumptions."""
 
     scenario: str
@@ -153,6 +154,7 @@ def timeline(scenario: Scenario | str, *, start: str = "2022Q1", end: str = "202
     ref_peak = ref.peak("bf16").m_as("FLOP/s")
     basis_d, tdp_d = [_basis(c) for c in chips], [_spec(c, "tdp", "W") for c in chips]
     over_d, pue_d = (cat.defaults[k].distribution for k in ("server_overhead", "pue"))
+    lifetime = cat.defaults["chip_lifetime"].distribution
     n_d, n_m = len(dates), len(METRIC_UNITS)
 
     def per_chip(dists: list[Distribution | None], u: np.ndarray) -> np.ndarray:
@@ -164,7 +166,8 @@ def timeline(scenario: Scenario | str, *, start: str = "2022Q1", end: str = "202
 
     def draw(rng: np.random.Generator, size: int) -> np.ndarray:
         """Per group, metric and quarter: (n_groups x n_metrics x n_dates, size)."""
-        held = lines.sample_at(rng, size, dates, retire=retire, keep=sel)  # (n_sel, n_dates, size)
+        held = lines.sample_at(rng, size, dates, retire=retire, keep=sel,
+                               lifetime=lifetime)  # (n_sel, n_dates, size)
         u = rng.random((len(chips), size))
         peak = per_chip(basis_d, u)[line_chip][:, None, :]
         watts = per_chip(tdp_d, u)[line_chip][:, None, :]
@@ -222,37 +225,3 @@ def _assumptions(scen: Scenario, lines: HoldingLines, sel: np.ndarray, chips: li
         d = cat.defaults[name]
         out.append(Assumption(name, d.distribution.describe(), d.formula, d.value.sources, d.meaning))
     return tuple(out)
-
-
-# ---------------------------------------------------------------------------- rendering
-#: Table columns: metric, header, scale from the metric's unit.
-COLUMNS = (("chips", "chips", 1.0), ("h100e", "H100e (bf16)", 1.0), ("peak", "peak bf16 [EFLOP/s]", 1e-18),
-           ("power", "power [MW]", 1.0))
-
-
-def render(result: TimelineResult, fmt: str) -> str:
-    """The timeline as a table, CSV, Markdown or JSON (DESIGN.md contract)."""
-    from computecap.report import dumps, fmt_uncertain, render_rows
-    if fmt == "json":
-        return dumps(result.to_dict())
-    group = ["company"] + (["status"] if result.by == "status" else [])
-    if fmt == "csv":
-        headers = ["quarter", "date", *group] + [f"{m}_{p}" for m, _, _ in COLUMNS for p in ("p5", "p50", "p95")]
-        rows = [[q, d.isoformat(), s.company, *([s.status] if result.by == "status" else [])]
-                + [f"{getattr(s.metrics[m][t], p):.6g}" for m, _, _ in COLUMNS for p in ("p5", "p50", "p95")]
-                for s in result.series for t, (q, d) in enumerate(zip(result.quarters, result.dates))]
-        return render_rows(headers, rows, fmt)
-    rows = [[q, s.company, *([s.status] if result.by == "status" else [])]
-            + [fmt_uncertain(s.metrics[m][t], f) for m, _, f in COLUMNS]
-            for s in result.series for t, q in enumerate(result.quarters)]
-    title = (f"Scenario {result.scenario}: chips in service at each quarter end, statuses {', '.join(result.include)}, "
-             f"{'retired after the sourced lifetime' if result.retire else 'no retirement'}; "
-             f"p50 [p5-p95] over {result.samples:,} samples, seed {result.seed}")
-    out = render_rows(["quarter", *group] + [h for _, h, _ in COLUMNS], rows, fmt, title=title)
-    if result.excludes and fmt in ("table", "markdown"):
-        gaps = sorted({c for ids in result.excludes.values() for c in ids})
-        out += f"Leaves out {', '.join(gaps)} where a figure is not published (see `computecap chips show`).\n"
-    if fmt == "table":
-        out += ("in service = delivered minus retired; power = TDP x server overhead x PUE. "
-                "`--explain` shows every delivery, lifetime and source.\n")
-    return out

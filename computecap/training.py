@@ -40,6 +40,7 @@ from computecap.core import (
     company_cluster,
     monte_carlo,
 )
+from computecap.core.tabular import Tabular
 from computecap.errors import InputError
 from computecap.precisions import PRECISIONS
 from computecap.precisions import precision as check_precision
@@ -354,7 +355,7 @@ def memory_fit(params: float, chip: Chip, chips_low: float, available: Uncertain
 
 
 @dataclass(frozen=True)
-class TrainingResult:
+class TrainingResult(Tabular):
     """A training run's figures; uncertain ones as Uncertain (p5/p50/p95/mean)."""
 
     workload: Workload

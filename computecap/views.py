@@ -10,6 +10,7 @@ from computecap import __version__
 from computecap.catalog import Chip, RuleSet, SourcedValue
 from computecap.comparison import METRICS, ComparisonRow, chip_metrics, used_metrics
 from computecap.controls import Classification, classify_all, performance_density, tpp
+from computecap.core.tabular import quantity_json
 from computecap.frames import tidy, to_csv
 from computecap.report import (
     Cell,
@@ -19,7 +20,6 @@ from computecap.report import (
     fmt_number,
     fmt_range,
     fmt_uncertain,
-    quantity_json,
     render_rows,
     render_stacked,
     terminal_width,

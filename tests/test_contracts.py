@@ -36,8 +36,11 @@ BASE: dict[str, list[str]] = {
 }
 #: Commands whose contract is tested elsewhere because they write a file (tests/test_html_report.py).
 ELSEWHERE = {"report"}
-#: Options whose every choice is run (the rest are covered by their defaults and tests of their own).
+#: Options whose every choice is not run here (formats are, for every command).
 SKIP_OPTIONS = {"fmt", "plot_path", "output"}
+#: Commands slow enough (several estimates a run) that only their formats are walked here; their
+#: choices are covered by their own tests (tests/test_sensitivity.py).
+FORMATS_ONLY = {"sensitivity"}
 
 
 def leaf_commands(group: click.Group = cli, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -98,7 +101,7 @@ for _path, _cmd in leaf_commands():
         continue
     formats = next((p.type.choices for p in _cmd.params if p.name == "fmt" and isinstance(p.type, click.Choice)), [])
     CASES += [[*_base, "--format", str(f)] for f in formats]
-    for _param in _cmd.params:
+    for _param in [] if _path in FORMATS_ONLY else _cmd.params:
         if isinstance(_param, click.Option) and isinstance(_param.type, click.Choice) \
                 and _param.name not in SKIP_OPTIONS:
             CASES += [[*_base, _param.opts[0], str(c), "--format", "json"] for c in _param.type.choices]

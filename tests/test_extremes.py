@@ -27,9 +27,13 @@ def test_one_chip_and_ten_million_chips() -> None:
         assert all(math.isfinite(u.p95) for u in r.total.metrics.values())
 
 
-def test_ten_million_samples_in_bounded_chunks() -> None:
-    r = estimate(scenario([("A", "h20", 1000)]), samples=10_000_000, seed=0)
-    assert r.samples == 10_000_000
+def test_many_chunks_in_bounded_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunking at a tiny size: many chunks give the same contract (the 10-million-sample memory
+    bound is measured in benchmarks/bench_engine.py, not here)."""
+    import computecap.uncertainty as unc
+    monkeypatch.setattr(unc, "CHUNK", 2_000)
+    r = estimate(scenario([("A", "h20", 1000)]), samples=20_017, seed=0)
+    assert r.samples == 20_017
     assert r.total.capex.p5 < r.total.capex.p50 < r.total.capex.p95  # H20 price is a range
 
 

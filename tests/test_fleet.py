@@ -12,7 +12,6 @@ import computecap
 from computecap.catalog import Catalog
 from computecap.errors import InputError, SpecNotFoundError, SpecValidationError
 from computecap.fleet import estimate
-from computecap.uncertainty import CHUNK
 from tests.conftest import CHIP
 
 SCENARIO = """
@@ -128,9 +127,11 @@ def test_same_seed_same_result(cat: Catalog) -> None:
     assert a.total.metrics != c.total.metrics
 
 
-def test_chunked_run_agrees_with_single_chunk(cat: Catalog) -> None:
-    small = estimate("hand", include=("all",), samples=CHUNK, seed=9, catalog=cat)
-    big = estimate("hand", include=("all",), samples=3 * CHUNK + 17, seed=9, catalog=cat)
+def test_chunked_run_agrees_with_single_chunk(cat: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    import computecap.uncertainty as unc
+    monkeypatch.setattr(unc, "CHUNK", 4_096)  # small chunks, so the test stays fast
+    small = estimate("hand", include=("all",), samples=unc.CHUNK, seed=9, catalog=cat)
+    big = estimate("hand", include=("all",), samples=3 * unc.CHUNK + 17, seed=9, catalog=cat)
     for key in ("chips", "power", "capex"):
         s, b = small.total.metrics[key], big.total.metrics[key]
         assert b.p50 == pytest.approx(s.p50, rel=0.01) and b.p95 == pytest.approx(s.p95, rel=0.01)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import computecap
 from computecap import overrides
 from computecap.catalog import Catalog
 from computecap.cli import cli
@@ -130,7 +132,7 @@ def test_overrides_show_as_user_assumptions(cat: Catalog) -> None:
     ("holdings[7]", "5", InputError, r"scenario what-if has 2 holdings \(0..1\)"),
     ("allocations[0].shares.Acme", "0.2..0.4", InputError, r"shares.Acme: expected one number \(a share\), got '0.2..0.4'"),
     ("allocations[0].shares.Gamma", "0.5", InputError, r"unknown company 'Gamma'"),
-    ("chip_lifetime", "4", InputError, r"chip_lifetime: cannot be overridden"),
+    ("chip_lifetime", "0", InputError, r"chip_lifetime"),
     ("Acme.test-chip.installed", "many", InputError, r"expected a count like 600000"),
 ])
 def test_bad_keys_and_values_name_the_key(cat: Catalog, key: str, value: str, error: type, match: str) -> None:
@@ -176,7 +178,7 @@ def test_user_defaults_file_replaces_what_it_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, match", [
     ("[peu]\nvalue = 1.3\nsource = 'own'\n", r"defaults.toml: peu: unknown field \(did you mean 'pue'"),
     ("[pue]\nvalue = 1.3\n", r"defaults.toml: pue: no source"),
-    ("[chip_lifetime]\nvalue = 4\nsource = 'own'\n", r"chip_lifetime: cannot be overridden here"),
+    ("[chip_lifetime]\nvalue = 4\nsorce = 'own'\n", r"chip_lifetime.sorce: unknown field"),
 ])
 def test_user_defaults_file_is_strict(tmp_path: Path, text: str, match: str) -> None:
     (tmp_path / "defaults.toml").write_text(text + "[sources.own]\nurl = 'https://e.org'\ntitle = 't'\n"
@@ -212,3 +214,15 @@ def test_cli_user_defaults_show_as_overrides(runner: CliRunner, cat: Catalog) ->
     acme = next(c for c in doc["companies"] if c["company"] == "Acme")
     # 1000 x 500 W x server overhead (bundled triangular 1.53..1.75..2.03) x 1.3 [MW]: the median overhead 1.7654
     assert acme["power"]["p50"] == pytest.approx(0.5 * 1.7654 * 1.3, rel=0.01)
+
+
+def test_chip_lifetime_what_if_shortens_the_fleet() -> None:
+    """A shorter chip life retires old fleets sooner: ByteDance's 2022-23 chips count less at end-2027."""
+    cat = computecap.default_catalog()
+    base = computecap.estimate("china-h200-2026", companies=["ByteDance"], as_of=dt.date(2027, 12, 31),
+                               samples=1000, catalog=cat)
+    short, _ = overrides.apply(cat, None, {"chip_lifetime": "3"})
+    assert short.defaults["chip_lifetime"].value.central.m_as("") == 3
+    less = computecap.estimate("china-h200-2026", companies=["ByteDance"], as_of=dt.date(2027, 12, 31),
+                               samples=1000, catalog=short)
+    assert less.company("ByteDance").metrics["chips"].p50 < 0.8 * base.company("ByteDance").metrics["chips"].p50

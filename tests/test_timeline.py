@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from computecap.catalog import Catalog
 from computecap.cli import cli
 from computecap.errors import InputError, SpecNotFoundError
-from computecap.timeline import render, timeline
+from computecap.timeline import timeline
+from computecap.views import timeline_table
 from tests.conftest import CHIP
 from tests.test_scenarios import BASE
 
@@ -89,7 +90,7 @@ def test_bundled_scenarios_rise_with_deliveries_and_fall_with_retirements() -> N
 
 def test_json_is_strict_and_complete(cat: Catalog) -> None:
     r = timeline("dated", start="2026Q1", end="2026Q2", samples=200, catalog=cat)
-    doc = json.loads(render(r, "json"), parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    doc = json.loads(timeline_table(r, "json"), parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert doc["quarters"] == ["2026Q1", "2026Q2"] and doc["retire"] is True and doc["h100e_basis"] == "bf16"
     acme = next(s for s in doc["series"] if s["company"] == "Acme")
     assert acme["chips"][0] == {"value": 500.0, "unit": "", "p5": 500.0, "p50": 500.0, "p95": 500.0, "mean": 500.0}
@@ -98,7 +99,7 @@ def test_json_is_strict_and_complete(cat: Catalog) -> None:
     assert r.to_dict()["computecap_version"]
 
 
-@pytest.mark.parametrize("fmt, head", [("table", "quarter  company"), ("csv", "quarter,date,company,chips_p5"),
+@pytest.mark.parametrize("fmt, head", [("table", "quarter"), ("csv", "scenario,seed,samples,quarter,date,company"),
                                        ("markdown", "| quarter | company |"), ("json", '"scenario": "dated"')])
 def test_cli_formats(runner: CliRunner, spec_dir: Callable[..., Path], fmt: str, head: str) -> None:
     spec_dir("chips", "t.toml", CHIP)
@@ -107,8 +108,8 @@ def test_cli_formats(runner: CliRunner, spec_dir: Callable[..., Path], fmt: str,
                               "2026Q2", "--samples", "200", "--format", fmt])
     assert res.exit_code == 0, res.output
     assert head in res.output
-    if fmt == "csv":
-        assert "2026Q1,2026-03-31,Acme,500,500,500" in res.output
+    if fmt == "csv":  # tidy: one row per quarter x company x metric, plain numbers
+        assert "2026Q1,2026-03-31,Acme,all,chips,,500,500,500,500,500" in res.output
 
 
 def test_cli_plot_and_explain(runner: CliRunner, tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from computecap.errors import SpecNotFoundError
 from computecap.uncertainty import Distribution
 
 #: Defaults every engine may rely on.
-REQUIRED = ("utilisation", "server_overhead", "pue", "cluster_chips", "amortisation_years")
+REQUIRED = ("utilisation", "server_overhead", "pue", "cluster_chips", "amortisation_years", "chip_lifetime")
 #: Defaults a file may also set (an engine that reads them says what it does without them).
-OPTIONAL = ("mfu", "goodput", "chip_lifetime")
+OPTIONAL = ("mfu", "goodput")
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,9 @@ def merge_defaults(base: Defaults, raw: dict[str, Any], path: str) -> Defaults:
     """``base`` with the entries a user ``defaults.toml`` (``--specs DIR``) names replaced.
 
     Each entry is a full sourced value table citing the file's own ``[sources]``; ``meaning``
-    and ``formula`` may be left out (the bundled ones stay). ``chip_lifetime`` is refused:
-    the engines read the bundled one.
+    and ``formula`` may be left out (the bundled ones stay).
     """
-    allowed = ("sources", *REQUIRED, *(n for n in OPTIONAL if n != "chip_lifetime"))
-    if "chip_lifetime" in raw:
-        raise fail(path, "chip_lifetime", "cannot be overridden here: the engines read the bundled chip_lifetime "
-                   "(use --no-retire to drop retirement)")
+    allowed = ("sources", *REQUIRED, *OPTIONAL)
     check_keys(raw, allowed, path)
     sources = parse_sources(raw.get("sources"), path)
     values = dict(base.values)

@@ -65,12 +65,13 @@ def company_cluster(scen: Scenario, company: str, catalog: Catalog, chip: Chip |
     lines = HoldingLines(scen)
     mine = np.flatnonzero(lines.select(statuses=inc, companies=[name]))
     dated = any(ln.delivery is not None for ln in lines.lines)
+    lifetime = catalog.defaults["chip_lifetime"].distribution
 
     def held(rng: np.random.Generator, size: int, keep: np.ndarray) -> np.ndarray:
         """Chips of the kept lines in service on ``when`` [chips], (len(keep), size)."""
         if not dated:
             return lines.sample(rng, size, keep=keep)
-        return lines.sample_at(rng, size, [when], keep=keep)[:, 0]
+        return lines.sample_at(rng, size, [when], keep=keep, lifetime=lifetime)[:, 0]
 
     typical = held(np.random.default_rng(0), 256, mine).mean(axis=1) if len(mine) else np.zeros(0)
     by_chip: dict[str, float] = {}

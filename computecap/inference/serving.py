@@ -30,6 +30,7 @@ from computecap.core import (
     monte_carlo,
     parse_include,
 )
+from computecap.core.tabular import Tabular
 from computecap.errors import InputError
 from computecap.inference.deployment import Deployment, Workload, best_deployment, draw_links, links_for
 from computecap.inference.params import load_serving_defaults, load_serving_fit
@@ -49,7 +50,7 @@ SERIES = {"output_throughput": "1/s", "output_throughput_per_chip": "1/s", "toke
 
 
 @dataclass(frozen=True)
-class ServingResult:
+class ServingResult(Tabular):
     """Serving one model on one chip type: layout, workload and every rate with p5/p50/p95."""
 
     model: str
@@ -89,7 +90,7 @@ class ServingResult:
 
 
 @dataclass(frozen=True)
-class FleetServingResult:
+class FleetServingResult(Tabular):
     """Serving on every chip type a company holds: one result per type and the total [tok/s]."""
 
     company: str
