@@ -14,6 +14,7 @@ Usage: python benchmarks/compare_tiers.py --out report/ [--baseline H20] [--samp
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -123,11 +124,14 @@ def claim_second(h200: computecap.Chip) -> tuple[str, list[list[str]]]:
 def claim_orders(samples: int) -> tuple[str, list[list[str]]]:
     rows = []
     results = {}
+    today = dt.date.today()
     for inc, label in ((("installed",), "installed fleets"), (("approved",), "first approved batch"),
                        (("pending",), "rest of the 2026 orders (pending)")):
         for basis in ("bf16", "fp8"):
+            # installed: in service today; orders: counted in full (all still to come on 2026-01-01)
+            when = {"as_of": today} if inc == ("installed",) else {"as_of": dt.date(2026, 1, 1), "undelivered": True}
             r = computecap.estimate("china-h200-2026", include=inc, samples=samples, seed=0, h100e_basis=basis,
-                                    companies=())
+                                    companies=(), **when)
             results[(label, basis)] = r.total
             rows.append([label, basis, fmt_uncertain(r.total.chips), fmt_uncertain(r.total.h100e)])
     inst, appr = results[("installed fleets", "bf16")].h100e.p50, results[("first approved batch", "bf16")].h100e.p50

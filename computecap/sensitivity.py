@@ -10,9 +10,9 @@ chip values and defaults) is pinned through ``computecap.overrides`` keys:
   their medians) less the variance left when every input is pinned, over the variance when
   every input varies; all runs on one seed.
 
-The chip lifetime cannot be pinned (the engines read the bundled default): what varies with
-every input pinned is its share, reported apart. Shares summing to about 1 mean the inputs
-act additively; a shortfall is interaction.
+What varies with every input pinned (for estimates, Monte Carlo noise only; for training, the
+fitted utilisation) is reported apart. Shares summing to about 1 mean the inputs act
+additively; a shortfall is interaction.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from computecap.errors import InputError
 from computecap.fleet import _market, basis_precision, estimate
 from computecap.overrides import Value, apply, changes, varies
 from computecap.paired import axis_label, display_unit, pyplot, save
-from computecap.report import dumps, fmt_number, render_rows
+from computecap.report import dumps, fmt_number, render_rows, wrap_text
 from computecap.uncertainty import Z95, Distribution, Uncertain, from_uniform
 from computecap.units import Q_
 
@@ -41,14 +41,15 @@ SAMPLES = 4000
 #: Dirichlet concentration that pins an allocation's shares at their expected values.
 PINNED = 1e9
 #: What a sensitivity cannot pin, by engine (its variance share is reported apart).
-UNPINNED = {"estimate": "the chip lifetime (the engines read the bundled value)",
-            "train": "the fitted utilisation (coefficients and residual) and the chip lifetime"}
+UNPINNED = {"estimate": "nothing but Monte Carlo noise",
+            "train": "the fitted utilisation (coefficients and residual)"}
 #: Metric -> the chip value and the defaults it reads.
 READS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "chips": (None, ()), "h100e": ("basis", ()), "effective": ("peak", ("utilisation",)),
-    "memory": ("memory", ()), "memory_bandwidth": ("memory_bandwidth", ()),
-    "power": ("tdp", ("server_overhead", "pue")), "energy_per_year": ("tdp", ("server_overhead", "pue")),
-    "capex": ("price", ())}
+    "chips": (None, ("chip_lifetime",)), "h100e": ("basis", ("chip_lifetime",)),
+    "effective": ("peak", ("utilisation", "chip_lifetime")), "memory": ("memory", ("chip_lifetime",)),
+    "memory_bandwidth": ("memory_bandwidth", ("chip_lifetime",)),
+    "power": ("tdp", ("server_overhead", "pue", "chip_lifetime")),
+    "energy_per_year": ("tdp", ("server_overhead", "pue", "chip_lifetime")), "capex": ("price", ("chip_lifetime",))}
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,10 @@ def inputs(scen: Scenario, company: str, metric: str, *, include: str | Iterable
         unit = f"{value.central.units:~P}"
         d = value.distribution(unit)
         out.append(_numeric(d, unit, f"{chip.id} {f}", key, "chip", "{:,.4g}"))
+    dated = any(h.delivery is not None for h in scen.holdings) or any(a.delivery is not None for a in scen.allocations)
     for dname in defaults:
+        if dname == "chip_lifetime" and not dated:
+            continue  # undated holdings never retire: the lifetime cannot move anything
         out.append(_numeric(cat.defaults[dname].distribution, "", f"default {dname}", dname, "default", "{:.3g}"))
     return [x for x in out if x is not None]
 
@@ -362,6 +366,8 @@ def render(result: Sensitivity, fmt: str, top: int | None = None) -> str:
             f"noise. Shares move by about {result.noise:.0%} "
             "between seeds (Monte Carlo noise; more --samples narrow it)." + (f" {len(result.effects) - len(effects)} smaller inputs not shown (--top)."
                             if len(effects) < len(result.effects) else "") + "\n")
+    if fmt == "table":
+        foot = "\n" + wrap_text(foot.strip()) + "\n"
     return render_rows(head, rows, fmt, title=title) + foot
 
 
