@@ -280,7 +280,7 @@ def set_option(f: F) -> F:
     return click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                         help="What-if, repeatable: COMPANY.CHIP[.STATUS]=600k, allocations[N].total=..., "
                              "price.CHIP='25000 USD', chip.CHIP.tdp='700 W', utilisation=0.3..0.5 "
-                             "(LOW..HIGH: a 90%% interval); see computecap/overrides.py.")(f)
+                             "(LOW..HIGH: a 90% interval); see computecap/overrides.py.")(f)
 
 
 def _apply_sets(sets: tuple[str, ...], scenario: str | None, engine: str) -> None:
@@ -530,7 +530,7 @@ PRECISION = click.Choice(list(PRECISION_NAMES))
 @click.option("--hours", type=click.Choice(["billed", "steps"]), default="billed", show_default=True,
               help="What chip-hours count: billed wall-clock (failures and restarts included) or step time only.")
 @click.option("--mfu", default=None,
-              help="Your step-time MFU of the dense BF16 peak: X, X% or LOW..HIGH (90%% interval); replaces the "
+              help="Your step-time MFU of the dense BF16 peak: X, X% or LOW..HIGH (90% interval); replaces the "
                    "fitted utilisation [default: fitted on published runs].")
 @click.option("--goodput", default=None,
               help="Productive share of billed time: X or LOW..HIGH (with --hours billed) [default: fitted].")
