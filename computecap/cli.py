@@ -784,7 +784,7 @@ def compare(scenario: str, scenario_b: str | None, companies: tuple[str, ...], a
     """
     from computecap import overrides
     from computecap.paired import compare as run
-    from computecap.paired import plot, render
+    from computecap.paired import render
     from computecap.views import explain as explain_text
     shared = overrides.parse_sets(sets)
     side_a = {**shared, **overrides.parse_sets(sets_a, "--set-a")}
@@ -803,7 +803,8 @@ def compare(scenario: str, scenario_b: str | None, companies: tuple[str, ...], a
         text += explain_text(result.assumptions)
     emit(text, output)
     if plot_path:
-        plot(result, plot_path)
+        from computecap.plots import plot_compare
+        plot_compare(result, plot_path)
 
 
 @cli.command()
@@ -839,7 +840,7 @@ def sensitivity(scenario: str, company: str, metric: str, model: str, include: t
       computecap sensitivity --company Microsoft --scenario us-frontier-2025 --metric days
     """
     from computecap import overrides
-    from computecap.sensitivity import plot, render, training_sensitivity
+    from computecap.sensitivity import render, training_sensitivity
     from computecap.sensitivity import sensitivity as run
     from computecap.views import explain as explain_text
     sets_ = overrides.parse_sets(sets)
@@ -855,7 +856,8 @@ def sensitivity(scenario: str, company: str, metric: str, model: str, include: t
         text += explain_text(result.assumptions)
     emit(text, output)
     if plot_path:
-        plot(result, plot_path, top or 15)
+        from computecap.plots import plot_tornado
+        plot_tornado(result, plot_path, top or 15)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -10,10 +10,8 @@ the paired quantity, not of two independent summaries.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ from computecap.core import DEFAULT_INCLUDE, DEFAULT_SAMPLES, Assumption
 from computecap.errors import InputError
 from computecap.fleet import METRICS, EstimateResult, estimate
 from computecap.overrides import Value, apply, changes
-from computecap.report import dumps, fmt_number, render_rows, write_atomic
+from computecap.report import dumps, fmt_number, render_rows
 from computecap.uncertainty import Uncertain
 from computecap.units import Q_
 
@@ -244,69 +242,3 @@ def render(result: Comparison, fmt: str) -> str:
     out = render_rows(head, rows, fmt, title=title)
     notes = [f"{r.name}: {r.note}" for r in result.rows if r.note]
     return out + "".join(f"\n{n}" for n in notes) + ("\n" if notes else "")
-
-
-def pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend, imported only when a chart is drawn."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise InputError("charts (--plot) need matplotlib: pip install 'computecap[plot]'") from None
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def save(fig: Any, path: str | Path | None) -> bytes:
-    """The figure as PNG bytes, written atomically to ``path`` when given; closes the figure."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
-    pyplot().close(fig)
-    data = buf.getvalue()
-    if path is not None:
-        write_atomic(Path(path), data)
-    return data
-
-
-def axis_label(v: float, _: Any = None) -> str:
-    """Axis numbers as analysts read them: 500k, 1.5M, 12 (no offsets or scientific notation)."""
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= scale:
-            return f"{v / scale:g}{suffix}"
-    return f"{v:g}"
-
-
-def plot(result: Comparison, path: str | Path | None = None) -> bytes:
-    """Left: A and B per row (p50 dots, p5-p95 bars). Right: the paired ratio A / B, with P(A > B)."""
-    plt = pyplot()
-    rows = [r for r in result.rows if r.a is not None and r.b is not None]
-    shown, f = display_unit(result.unit)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.7 * len(rows) + 1.8), sharey=True)
-    y = np.arange(len(rows))[::-1]
-    for side, off, colour, label in (("a", 0.15, "tab:blue", "A"), ("b", -0.15, "tab:orange", "B")):
-        us = [getattr(r, side) for r in rows]
-        p50 = np.array([u.p50 for u in us]) * f
-        err = np.array([[u.p50 - u.p5 for u in us], [u.p95 - u.p50 for u in us]]) * f
-        left.errorbar(p50, y + off, xerr=err, fmt="o", color=colour, capsize=4, label=label)
-    from matplotlib.ticker import FuncFormatter
-    left.xaxis.set_major_formatter(FuncFormatter(axis_label))
-    left.set_yticks(y, [r.name for r in rows])
-    left.set_xlim(left=0)
-    left.set_xlabel(f"{result.metric}" + (f" [{shown}]" if shown else "") + ": p50, p5-p95")
-    left.legend(fontsize=8, loc="lower right")
-    left.grid(axis="x", alpha=0.3)
-    for yy, r in zip(y, rows):
-        if r.ratio is None:
-            right.text(1.0, yy, "no ratio (B = 0)", ha="center", va="center", fontsize=8)
-            continue
-        right.errorbar([r.ratio.p50], [yy], xerr=[[r.ratio.p50 - r.ratio.p5], [r.ratio.p95 - r.ratio.p50]],
-                       fmt="s", color="black", capsize=4)
-        right.annotate(f"P(A>B) {r.p_greater:.0%}", (r.ratio.p95, yy), xytext=(6, 0), textcoords="offset points",
-                       va="center", fontsize=8)
-    right.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-    right.set_xlabel("A / B (paired draws): p50, p5-p95")
-    right.grid(axis="x", alpha=0.3)
-    lo, hi = right.get_xlim()
-    right.set_xlim(min(lo, 0.9), hi + 0.25 * (hi - lo))
-    fig.suptitle(f"A = {result.label_a}\nB = {result.label_b}", fontsize=9)
-    return save(fig, path)

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from computecap.errors import InputError
+from computecap.paired import Comparison, display_unit
 from computecap.report import write_atomic
+from computecap.sensitivity import Sensitivity
 
 #: One colour per holding status, on every chart.
 STATUS_COLOURS = {"installed": "#1f77b4", "approved": "#ff7f0e", "pending": "#2ca02c", "ordered": "#d62728",
@@ -320,4 +322,66 @@ def plot_timeline(result: Any, path: str | Path | None = None, metric: str = "h1
                  + ("retired after the sourced lifetime" if result.retire else "no retirement"), fontsize=9)
     for ax in axes.flat:
         ax.tick_params(axis="x", labelrotation=30, labelbottom=True)
+    return _save(fig, path)
+
+
+def plot_compare(result: Comparison, path: str | Path | None = None) -> bytes:
+    """Left: A and B per row (p50 dots, p5-p95 bars). Right: the paired ratio A / B, with P(A > B)."""
+    plt = _pyplot()
+    rows = [r for r in result.rows if r.a is not None and r.b is not None]
+    shown, f = display_unit(result.unit)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.7 * len(rows) + 1.8), sharey=True)
+    y = np.arange(len(rows))[::-1]
+    for side, off, colour, label in (("a", 0.15, "tab:blue", "A"), ("b", -0.15, "tab:orange", "B")):
+        us = [getattr(r, side) for r in rows]
+        p50 = np.array([u.p50 for u in us]) * f
+        err = np.array([[u.p50 - u.p5 for u in us], [u.p95 - u.p50 for u in us]]) * f
+        left.errorbar(p50, y + off, xerr=err, fmt="o", color=colour, capsize=4, label=label)
+    from matplotlib.ticker import FuncFormatter
+    left.xaxis.set_major_formatter(FuncFormatter(_count_label))
+    left.set_yticks(y, [r.name for r in rows])
+    left.set_xlim(left=0)
+    left.set_xlabel(f"{result.metric}" + (f" [{shown}]" if shown else "") + ": p50, p5-p95")
+    left.legend(fontsize=8, loc="lower right")
+    left.grid(axis="x", alpha=0.3)
+    for yy, r in zip(y, rows):
+        if r.ratio is None:
+            right.text(1.0, yy, "no ratio (B = 0)", ha="center", va="center", fontsize=8)
+            continue
+        right.errorbar([r.ratio.p50], [yy], xerr=[[r.ratio.p50 - r.ratio.p5], [r.ratio.p95 - r.ratio.p50]],
+                       fmt="s", color="black", capsize=4)
+        right.annotate(f"P(A>B) {r.p_greater:.0%}", (r.ratio.p95, yy), xytext=(6, 0), textcoords="offset points",
+                       va="center", fontsize=8)
+    right.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    right.set_xlabel("A / B (paired draws): p50, p5-p95")
+    right.grid(axis="x", alpha=0.3)
+    lo, hi = right.get_xlim()
+    right.set_xlim(min(lo, 0.9), hi + 0.25 * (hi - lo))
+    fig.suptitle(f"A = {result.label_a}\nB = {result.label_b}", fontsize=9)
+    return _save(fig, path)
+
+
+def plot_tornado(result: Sensitivity, path: str | Path | None = None, top: int = 15) -> bytes:
+    """Tornado chart: output median with each input at its p5 and p95, the largest swing on top."""
+    plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter
+    effects = list(result.effects[:top])[::-1]
+    shown, f = display_unit(result.unit)
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(effects) + 1.6))
+    base = result.baseline * f
+    for y, e in enumerate(effects):
+        for value, colour in ((e.at_low * f, "tab:blue"), (e.at_high * f, "tab:red")):
+            ax.barh(y, value - base, left=base, color=colour, height=0.6)
+        ax.annotate(f"{e.variance_share:.0%} of variance", (max(e.at_low, e.at_high) * f, y), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=7)
+    ax.axvline(base, color="black", linewidth=1)
+    ax.set_yticks(range(len(effects)), [e.label for e in effects], fontsize=8)
+    ax.xaxis.set_major_formatter(FuncFormatter(_count_label))
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo, hi + 0.15 * (hi - lo))
+    ax.set_xlabel(f"{result.company} {result.metric}" + (f" [{shown}]" if shown else "")
+                  + ": median with the input at its p5 (blue) and p95 (red), the rest at their medians")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"What drives {result.company}'s {result.metric} ({result.scenario}, {result.as_of})\n"
+                 f"not pinnable, {result.unpinned_share:.0%} of variance: {result.unpinned}", fontsize=9)
     return _save(fig, path)

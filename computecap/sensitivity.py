@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,7 @@ from computecap.core import DEFAULT_INCLUDE, Assumption, HoldingLines, parse_inc
 from computecap.errors import InputError
 from computecap.fleet import _market, basis_precision, estimate
 from computecap.overrides import Value, apply, changes, varies
-from computecap.paired import axis_label, display_unit, pyplot, save
+from computecap.paired import display_unit
 from computecap.report import dumps, fmt_number, render_rows, wrap_text
 from computecap.uncertainty import Z95, Distribution, Uncertain, from_uniform
 from computecap.units import Q_
@@ -369,29 +368,3 @@ def render(result: Sensitivity, fmt: str, top: int | None = None) -> str:
     if fmt == "table":
         foot = "\n" + wrap_text(foot.strip()) + "\n"
     return render_rows(head, rows, fmt, title=title) + foot
-
-
-def plot(result: Sensitivity, path: str | Path | None = None, top: int = 15) -> bytes:
-    """Tornado chart: output median with each input at its p5 and p95, the largest swing on top."""
-    plt = pyplot()
-    from matplotlib.ticker import FuncFormatter
-    effects = list(result.effects[:top])[::-1]
-    shown, f = display_unit(result.unit)
-    fig, ax = plt.subplots(figsize=(10, 0.45 * len(effects) + 1.6))
-    base = result.baseline * f
-    for y, e in enumerate(effects):
-        for value, colour in ((e.at_low * f, "tab:blue"), (e.at_high * f, "tab:red")):
-            ax.barh(y, value - base, left=base, color=colour, height=0.6)
-        ax.annotate(f"{e.variance_share:.0%} of variance", (max(e.at_low, e.at_high) * f, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=7)
-    ax.axvline(base, color="black", linewidth=1)
-    ax.set_yticks(range(len(effects)), [e.label for e in effects], fontsize=8)
-    ax.xaxis.set_major_formatter(FuncFormatter(axis_label))
-    lo, hi = ax.get_xlim()
-    ax.set_xlim(lo, hi + 0.15 * (hi - lo))
-    ax.set_xlabel(f"{result.company} {result.metric}" + (f" [{shown}]" if shown else "")
-                  + ": median with the input at its p5 (blue) and p95 (red), the rest at their medians")
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"What drives {result.company}'s {result.metric} ({result.scenario}, {result.as_of})\n"
-                 f"not pinnable, {result.unpinned_share:.0%} of variance: {result.unpinned}", fontsize=9)
-    return save(fig, path)
