@@ -328,6 +328,11 @@ def _progress(samples: int) -> Any:
                    "('none' to skip).")
 @click.option("--explain", is_flag=True, help="Print every formula, input and source behind the figures.")
 @click.option("--no-breakdown", is_flag=True, help="Only per-company totals (no status/chip rows).")
+@click.option("--by", "by", type=click.Choice(["company", "country", "owner-type", "control-class"]),
+              default="company", show_default=True,
+              help="Rows per company, per country or owner type of the companies, or per export-control class "
+                   "of the chips (under --rule; chips of Chinese vendors as 'domestic').")
+@click.option("--rule", default="bis-2023-3a090", show_default=True, help="Rule set for --by control-class.")
 @click.option("--wide", is_flag=True, help="Every column (peak, HBM, bandwidth), one line per row, at any width.")
 @click.option("--samples-out", default=None, metavar="FILE", callback=_file_path,
               help="Also write every Monte Carlo draw to FILE (.npz or .csv): one column per company and metric.")
@@ -335,8 +340,8 @@ def _progress(samples: int) -> Any:
 @plot_option
 def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...], as_of: dt.date | None,
              no_retire: bool, precision: str, h100e_basis: str, reference_model: str, samples: int, seed: int,
-             sets: tuple[str, ...], explain: bool, no_breakdown: bool, wide: bool, samples_out: str | None, fmt: str,
-             output: str | None, plot_path: str | None) -> None:
+             sets: tuple[str, ...], explain: bool, no_breakdown: bool, by: str, rule: str, wide: bool,
+             samples_out: str | None, fmt: str, output: str | None, plot_path: str | None) -> None:
     """Per-company AI compute of a scenario, with p5/p50/p95.
 
     Peak and effective FLOP/s, H100-equivalents, HBM, power and capital cost for each
@@ -349,6 +354,7 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
       computecap estimate
       computecap estimate --include all --company ByteDance --explain
       computecap estimate --scenario us-frontier-2025 --format json -o us.json
+      computecap estimate --include all --by control-class
     """
     from computecap import views
     from computecap.fleet import estimate as run
@@ -357,12 +363,17 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
     _apply_sets(sets, scenario, "estimate")
     cat = _catalog()
     scen = cat.scenario(scenario)
-    preset = None if reference_model.lower() == "none" else cat.preset(reference_model)
+    preset = None if reference_model.lower() == "none" or by != "company" else cat.preset(reference_model)
+    grouping: dict[str, Any] = {"by": by}
+    if by == "control-class":
+        from computecap.controls import control_classes
+        held = list(dict.fromkeys(h.chip for h in (*scen.holdings, *scen.allocations)))
+        grouping = {"by": "chip-group", "chip_groups": control_classes(held, cat.rule_set(rule), cat.rule_set)}
     with _progress(samples) as bar:
         result = run(scen, companies=companies, include=include, as_of=as_of, retire=not no_retire,
                      precision=precision, samples=samples, seed=seed, h100e_basis=h100e_basis,
                      progress=bar.update if bar is not None else None, catalog=cat,
-                     keep_samples=samples_out is not None)
+                     keep_samples=samples_out is not None, **grouping)
     result = _annotate(result)
     if preset is not None:
         from computecap.training import reference_times
@@ -370,9 +381,9 @@ def estimate(scenario: str, companies: tuple[str, ...], include: tuple[str, ...]
                                as_of=result.as_of, precision=precision, samples=min(samples, SIDE_SAMPLES), seed=seed,
                                catalog=cat)
         result = result.with_time_to_train(preset.id, days)
-    pipeline = run(scen, companies=[c.name for c in result.companies], include="all", as_of=result.as_of,
+    pipeline = run(scen, companies=companies, include="all", as_of=result.as_of,
                    undelivered=True, precision=precision, samples=min(samples, SIDE_SAMPLES), seed=seed,
-                   h100e_basis=h100e_basis, catalog=cat)
+                   h100e_basis=h100e_basis, catalog=cat, **grouping)
     text = views.estimate_table(result, fmt, breakdown=not no_breakdown, pipeline=pipeline, wide=wide)
     if explain and fmt in ("table", "markdown"):
         text += views.explain(result.assumptions)

@@ -148,3 +148,20 @@ def classify_all(chip: Chip, rule_sets: list[RuleSet],
         pre = (by_id.get(r.prerequisite.rule) or find(r.prerequisite.rule)) if r.prerequisite else None
         out.append(classify(chip, r, pre))
     return out
+
+
+#: Vendors whose chips are designed and sold in China: outside US export controls on the vendor's side.
+DOMESTIC_VENDORS = ("huawei", "alibaba", "cambricon", "hygon", "kunlunxin", "biren", "moore threads", "enflame")
+
+
+def control_classes(chips: list[Chip], rule_set: RuleSet,
+                    lookup: Callable[[str], RuleSet] | None = None) -> dict[str, str]:
+    """Chip id -> its class under ``rule_set``, or "domestic (Chinese vendor)" for chips of
+    Chinese vendors, for grouping a fleet by control class (``estimate --by control-class``)."""
+    out = {}
+    for chip in chips:
+        if any(chip.vendor.lower().startswith(v) for v in DOMESTIC_VENDORS):
+            out[chip.id] = "domestic (Chinese vendor)"
+        else:
+            out[chip.id] = f"{rule_set.id}: {classify_all(chip, [rule_set], lookup)[-1].name}"
+    return out

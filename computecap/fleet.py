@@ -13,7 +13,7 @@ of SKU and clock).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,7 +23,7 @@ from computecap import __version__
 from computecap.catalog import Catalog, Chip, Scenario, default_catalog
 from computecap.catalog.defaults import Defaults
 from computecap.catalog.values import SourcedValue
-from computecap.core import DEFAULT_INCLUDE, DEFAULT_SAMPLES, Assumption, HoldingLines, monte_carlo, parse_include
+from computecap.core import DEFAULT_INCLUDE, DEFAULT_SAMPLES, Assumption, HoldingLines, Line, monte_carlo, parse_include
 from computecap.core.sampling import check_sampling
 from computecap.core.tabular import Tabular
 from computecap.errors import InputError
@@ -72,6 +72,8 @@ METRICS: tuple[Metric, ...] = (
 BREAKDOWN_METRICS = ("chips", "peak", "h100e")
 #: Largest companies x rows matrix used for company sums (a dense product); above it, row sums.
 SMALL_MATRIX = 1 << 14
+#: What a row of an estimate can be.
+GROUPINGS = ("company", "country", "owner-type", "chip-group")
 #: A date after every delivery: counts on it are the full holdings.
 FAR_FUTURE = dt.date(2200, 1, 1)
 
@@ -137,6 +139,8 @@ class EstimateResult(Tabular):
     as_of: dt.date | None
     retire: bool = True
     undelivered: bool = False
+    #: what a row of ``companies`` is: a company, a country, an owner type or a chip group
+    by: str = "company"
     #: (company or "total", metric) -> draws [the metric's unit], when estimate(keep_samples=True)
     draws: dict[tuple[str, str], np.ndarray] | None = field(default=None, repr=False, compare=False)
     version: str = __version__
@@ -186,7 +190,8 @@ class EstimateResult(Tabular):
 def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
              include: str | Iterable[str] = DEFAULT_INCLUDE, as_of: dt.date | None = None, retire: bool = True,
              undelivered: bool = False, precision: str = "bf16", samples: int = DEFAULT_SAMPLES, seed: int = 0,
-             h100e_basis: str = "bf16", keep_samples: bool = False, catalog: Catalog | None = None,
+             h100e_basis: str = "bf16", keep_samples: bool = False, by: str = "company",
+             chip_groups: Mapping[str, str] | None = None, catalog: Catalog | None = None,
              progress: Callable[[int], None] | None = None) -> EstimateResult:
     """Per-company compute, memory, power and capital cost of a scenario, with p5/p50/p95.
 
@@ -203,6 +208,8 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
     precision : precision of the ``effective`` figure (bf16, fp8, ...).
     samples, seed : Monte Carlo sample count and seed (same seed, same result).
     h100e_basis : ``bf16`` (dense 16-bit vs H100 SXM), ``fp8`` (dense 8-bit, Epoch's basis) or ``tpp``.
+    by : rows per ``company`` (default), ``country`` or ``owner-type`` of the companies, or
+        ``chip-group``: the group ``chip_groups`` maps each chip id to (e.g. its export-control class).
     keep_samples : keep each company figure's draws (``result.draws_of(company, metric)``), for
         paired comparisons with common random numbers.
     """
@@ -218,15 +225,36 @@ def estimate(scenario: Scenario | str, *, companies: Iterable[str] = (),
         if not isinstance(flag, bool):
             raise TypeError(f"{name}: expected True or False, got {flag!r}")
     names = _companies(companies)
+    if by not in GROUPINGS:
+        raise InputError(f"by: expected one of {', '.join(GROUPINGS)}, got {by!r}")
+    if (by == "chip-group") != (chip_groups is not None):
+        raise InputError("chip_groups: give a chip id -> group mapping exactly when by='chip-group'")
 
     lines = HoldingLines(scen)
-    plan = _Plan(scen, lines, cat, inc, when, names, precision, h100e_basis, retire, undelivered)
+    group = _grouping(scen, by, chip_groups)
+    plan = _Plan(scen, lines, cat, inc, when, names, precision, h100e_basis, retire, undelivered, group)
     keep = np.arange(plan.n_group_series) if keep_samples else None
     stats, kept = monte_carlo(samples, seed, plan.rows_per_sample, plan.draw, progress, keep)
     comps, total = plan.assemble(stats)
     draws = None if kept is None else plan.draws(kept)
-    return EstimateResult(scen.name, comps, total, tuple(plan.assumptions()), samples, seed, precision, h100e_basis,
-                          inc, when, retire=retire, undelivered=undelivered, draws=draws)
+    assumptions = tuple(plan.assumptions())
+    if by != "company":
+        assumptions += (Assumption("rows", f"grouped by {by}", note="rows sum the companies' (or chips') holdings "
+                                   "that share the group; 'unknown' where a company or chip has none"),)
+    return EstimateResult(scen.name, comps, total, assumptions, samples, seed, precision, h100e_basis,
+                          inc, when, retire=retire, undelivered=undelivered, draws=draws, by=by)
+
+
+def _grouping(scen: Scenario, by: str, chip_groups: Mapping[str, str] | None) -> Callable[[Line], str]:
+    """The row label of a holding line under a grouping."""
+    if by == "country":
+        return lambda ln: scen.companies[ln.company].country or "unknown"
+    if by == "owner-type":
+        return lambda ln: scen.companies[ln.company].owner_type or "unknown"
+    if by == "chip-group":
+        groups = dict(chip_groups or {})
+        return lambda ln: groups.get(ln.chip.id, "unknown")
+    return lambda ln: ln.company
 
 
 def _scenario(scenario: object, cat: Catalog) -> Scenario:
@@ -273,7 +301,7 @@ class _Plan:
 
     def __init__(self, scen: Scenario, lines: HoldingLines, cat: Catalog, inc: tuple[str, ...],
                  as_of: dt.date, names: list[str], precision: str, basis: str, retire: bool,
-                 undelivered: bool) -> None:
+                 undelivered: bool, group: Callable[[Line], str]) -> None:
         self.columns: dict[str, list[Distribution | None]] = {}
         self.scen, self.lines, self.defaults, self.inc, self.as_of = scen, lines, cat.defaults, inc, as_of
         self.precision, self.basis, self.retire, self.undelivered = precision, basis, retire, undelivered
@@ -285,14 +313,17 @@ class _Plan:
         else:  # every company that holds something under these filters
             held = {ln.company for ln, ok in zip(lines.lines, counted) if ok}
             chosen = [c for c in scen.companies if c in held]
-        self.chosen = chosen
         sel = [j for j in np.flatnonzero(counted) if lines.lines[j].company in chosen]
         if not sel:
             raise InputError(f"no holdings in scenario {scen.name} match companies={chosen or names}, "
                              f"include={list(inc)}")
-        # Order the lines by (company, status, chip) so sums by row and by company are contiguous slices.
-        company_ix = {c: i for i, c in enumerate(chosen)}
-        key = {j: (company_ix[lines.lines[j].company], lines.lines[j].status, lines.lines[j].chip.id) for j in sel}
+        # Rows are groups: companies, or what the grouping maps their lines to.
+        label = {j: group(lines.lines[j]) for j in sel}
+        self.chosen = list(dict.fromkeys(label[j] for j in sorted(sel, key=lambda j: chosen.index(
+            lines.lines[j].company))))
+        # Order the lines by (group, status, chip) so sums by row and by group are contiguous slices.
+        company_ix = {c: i for i, c in enumerate(self.chosen)}
+        key = {j: (company_ix[label[j]], lines.lines[j].status, lines.lines[j].chip.id) for j in sel}
         sel.sort(key=lambda j: key[j])
         self.sel = np.array(sel)
         self.row_keys = list(dict.fromkeys(key[j] for j in sel))

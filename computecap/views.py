@@ -201,6 +201,12 @@ def _estimate_cell(group: Any, key: str, precision: str) -> Any:
     return group.peak.get(precision) if key == "peak" else group.metrics.get(key)
 
 
+def _row_label(result: Any) -> str:
+    """The header of an estimate's first column: what a row is."""
+    by = str(getattr(result, "by", "company"))
+    return {"chip-group": "group"}.get(by, by)
+
+
 def pipeline_rows(pipeline: Any) -> list[Any]:
     """Breakdown rows of an ``undelivered`` estimate with chips still to come (p95 above zero)."""
     return [b for c in pipeline.companies for b in c.breakdown
@@ -216,7 +222,8 @@ def pipeline_table(pipeline: Any, fmt: str) -> str:
         return ""
     title = (f"Not yet delivered on {pipeline.as_of} (not counted above; p50 [p5-p95], "
              f"{pipeline.samples:,} samples)")
-    return "\n" + render_rows(["company", "status", "chip", "chips", f"H100e ({pipeline.h100e_basis})"], rows, fmt,
+    return "\n" + render_rows([_row_label(pipeline), "status", "chip", "chips", f"H100e ({pipeline.h100e_basis})"],
+                              rows, fmt,
                               title=title)
 
 
@@ -252,7 +259,8 @@ def estimate_table(result: Any, fmt: str, breakdown: bool = True, pipeline: Any 
 def _wide_estimate(result: Any, groups: list[Any], fmt: str, breakdown: bool) -> str:
     """Every column, one line per row (``--wide`` and Markdown)."""
     cols = ESTIMATE_COLUMNS
-    headers = ["company"] + [h.format(precision=result.precision, basis=result.h100e_basis) for _, h, _, _ in cols]
+    headers = [_row_label(result)] + [h.format(precision=result.precision, basis=result.h100e_basis)
+                                      for _, h, _, _ in cols]
     rows = []
     for g in groups:
         rows.append([g.name] + [_cell(g, k, result.precision, f) for k, _, _, f in cols])
@@ -303,7 +311,7 @@ def compact_estimate(result: Any, breakdown: bool = True, width: int | None = No
     to train, each median over its p5-p95; columns that do not fit ``width`` are named below it."""
     width = terminal_width() if width is None else width
     p, basis = result.precision, result.h100e_basis
-    headers: list[tuple[str, ...]] = [("company",)] + [tuple(h.format(precision=p, basis=basis) for h in lines)
+    headers: list[tuple[str, ...]] = [(_row_label(result),)] + [tuple(h.format(precision=p, basis=basis) for h in lines)
                                                         for _, lines, _ in COMPACT_COLUMNS]
     days: dict[str, Uncertain | None] = {}
     if result.time_to_train is not None:

@@ -239,3 +239,24 @@ def test_unpublished_values_are_left_out_and_named_never_zero(spec_dir: Callable
     assert doc["companies"][0]["capex"] == {"value": None, "reason": "not published for any chip here: bare-chip"}
     assert doc["total"]["capex"]["excludes"] == ["bare-chip"]
 
+
+
+def test_rows_by_country_owner_type_and_chip_group() -> None:
+    """Grouped rows sum exactly the holdings of their members (same seed, same draws)."""
+    by_company = computecap.estimate("us-frontier-2025", samples=400, seed=3, keep_samples=True)
+    by_owner = computecap.estimate("us-frontier-2025", samples=400, seed=3, by="owner-type", keep_samples=True)
+    scen = computecap.load_scenario("us-frontier-2025")
+    hyperscalers = [c.name for c in by_company.companies if scen.companies[c.name].owner_type == "hyperscaler"]
+    summed = sum(by_company.draws_of(c, "h100e") for c in hyperscalers)
+    assert np.allclose(by_owner.draws_of("hyperscaler", "h100e"), summed, rtol=1e-9)
+    country = computecap.estimate("us-frontier-2025", samples=400, seed=3, by="country")
+    assert [c.name for c in country.companies] == ["US"]
+    a, b = country.total.metrics["chips"], by_company.total.metrics["chips"]
+    assert a is not None and b is not None and a.p5 == pytest.approx(b.p5, rel=1e-12)  # summation order only
+    groups = {"h20": "H20 class"}
+    china = computecap.estimate(samples=400, seed=3, by="chip-group", chip_groups=groups)
+    assert {c.name for c in china.companies} == {"H20 class", "unknown"}
+    with pytest.raises(InputError, match="chip_groups"):
+        computecap.estimate(samples=100, by="chip-group")
+    with pytest.raises(InputError, match="by: expected one of company, country"):
+        computecap.estimate(samples=100, by="continent")
