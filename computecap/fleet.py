@@ -466,7 +466,7 @@ class _Plan:
             ref_value = ref.peaks[rp].central.m_as("FLOP/s")
             self.columns["h100e"] = [None if (bp := basis_precision(c, self.basis)) is None else
                                      _scaled(c.peaks[bp].distribution("FLOP/s"), 1 / ref_value) for c in self.chips]
-        market = _market(self.scen)
+        market = market_of(self.scen)
         self.market = market
         for m in METRICS:
             if m.chip_value == "price":
@@ -615,7 +615,7 @@ class _Plan:
 _MARKET_OF_COUNTRY = {"CN": "China", "China": "China", "US": "US", "USA": "US"}
 
 
-def _market(scen: Scenario) -> str | None:
+def market_of(scen: Scenario) -> str | None:
     """The price market of a scenario whose companies share a country (None: the default price)."""
     countries = {c.country for c in scen.companies.values()}
     return _MARKET_OF_COUNTRY.get(countries.pop()) if len(countries) == 1 else None

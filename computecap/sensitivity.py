@@ -28,7 +28,7 @@ from computecap import __version__
 from computecap.catalog import Catalog, Chip, Scenario, default_catalog
 from computecap.core import DEFAULT_INCLUDE, Assumption, HoldingLines, parse_include
 from computecap.errors import InputError
-from computecap.fleet import _market, basis_precision, estimate
+from computecap.fleet import basis_precision, estimate, market_of
 from computecap.overrides import Value, apply, changes, varies
 from computecap.paired import display_unit
 from computecap.report import dumps, fmt_number, render_rows, wrap_text
@@ -179,7 +179,7 @@ def inputs(scen: Scenario, company: str, metric: str, *, include: str | Iterable
         if dated and a.delivery is not None:
             out.append(_numeric(a.delivery.delay, "day", f"{what} delivery delay", f"allocations[{i}].delay", "delay"))
     field, defaults = READS[metric]
-    market = _market(scen)
+    market = market_of(scen)
     for chip in chips.values():
         f = _chip_field(chip, field, h100e_basis, precision)
         if f is None:
