@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from computecap.catalog.files import bundled_root
+from computecap.catalog.files import bundled_root, read_toml
 from computecap.inference.points import ServingPoint, load_points
 from computecap.report import render_rows
 
@@ -85,7 +85,7 @@ def main() -> int:
               f"correlation = {rho:.4f}", f"residual_sigma_ln = {sigma:.4f}", f"points = {n}", "",
               "[provenance]", f'script = "benchmarks/fit_serving.py v{SCRIPT_VERSION}"',
               'data = "specs/calibration/serving-calibration.toml"', f'data_sha256 = "{digest}"',
-              f'physics_sha256 = "{code}"', METHOD, ""]
+              f'physics_sha256 = "{code}"', METHOD, 'source = ["serving-calibration", "fit-script"]', ""]
     for name, idx, s in (("flop_efficiency", i, sd[0]), ("bandwidth_efficiency", j, sd[1])):
         c = float(GRID[idx])
         header += [f"[{name}]", f"central = {c:.4f}", f"log_sd = {float(s):.4f}",
@@ -93,7 +93,15 @@ def main() -> int:
     cal = ["[calibration]"] + [f'"{p.id}" = {{ fitted_log10_error = {float(err[k, i, j]):.4f}, '
                                f'loo_log10_error = {loo[k]:.4f}, family_out_log10_error = {lofo[k]:.4f} }}'
                                for k, p in enumerate(points)]
-    text = "\n".join(header + cal) + "\n"
+    read = max(str(v.get("accessed", "")) for v in read_toml(data, "serving-calibration.toml")["sources"].values())
+    cited = ["", "[sources.serving-calibration]",
+             (f'document = "specs/calibration/serving-calibration.toml (sha256 {digest[:12]}): {n} measured serving '
+             f'points, each citing its benchmark report"'),
+             'title = "computecap calibration data: measured serving throughput"', f"accessed = {read}", "",
+             "[sources.fit-script]", f'document = "benchmarks/fit_serving.py v{SCRIPT_VERSION}"',
+             'title = "Grid-search fit of FLOP and bandwidth efficiencies, jackknife and family-out residuals"',
+             f"accessed = {read}"]
+    text = "\n".join(header + cal + cited) + "\n"
     out = bundled_root() / "calibration" / "serving-fit.toml"
     if args.check:
         if not out.exists() or out.read_text() != text:

@@ -262,6 +262,7 @@ def render(data_path: Path = DATA) -> str:
         'script = "benchmarks/fit_training.py"',
         f'script_version = "{SCRIPT_VERSION}"',
         f'fitted = "{fitted}"',
+        'source = ["training-runs", "fit-script"]',
         "",
     ]
     for t in fit.terms:
@@ -286,6 +287,13 @@ def render(data_path: Path = DATA) -> str:
               f"constant_30pct_median_abs_log10_error = {_num(float(np.median(const)))}"]
     lines += [f"candidate_{k}_median_abs_log10_error = {_num(v)}" for k, v in tried.items()]
     lines.append(f"not_a_candidate_year_median_abs_log10_error = {_num(year_diagnostic(data, names))}")
+    lines += ["", "[sources.training-runs]",
+              (f'document = "specs/calibration/{data_path.name} (sha256 {sha[:12]}): {fit.runs} scored published '
+              f'runs, each citing its paper, model card or report with a quote"'),
+              'title = "computecap calibration data: published training runs"', f"accessed = {fitted}", "",
+              "[sources.fit-script]", f'document = "benchmarks/fit_training.py v{SCRIPT_VERSION}"',
+              'title = "Least-absolute-deviations fit of log10 U with leave-one-family-out residuals"',
+              f"accessed = {fitted}"]
     return "\n".join(lines) + "\n"
 
 

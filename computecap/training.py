@@ -30,7 +30,7 @@ import pint
 
 from computecap.catalog import Catalog, Chip, ModelPreset, Scenario, default_catalog
 from computecap.catalog.calibration import TrainingFit, load_training_fit
-from computecap.catalog.values import Source, SourcedValue
+from computecap.catalog.values import SourcedValue
 from computecap.core import (
     DEFAULT_INCLUDE,
     DEFAULT_SAMPLES,
@@ -468,15 +468,9 @@ def training_run(workload: Workload, cluster: Cluster, *, precision: str = "bf16
                           mem, assumptions, samples, seed, hours, hourly, tuple(missing))
 
 
-def _fit_source(fit: TrainingFit) -> Source:
-    return Source(key="training-fit", title="computecap training-utilisation fit on published runs",
-                  document=f"{fit.path}, written by {fit.script} v{fit.script_version} from {fit.data_file} "
-                           f"(sha256 {fit.data_sha256[:12]})", accessed=fit.fitted)
-
-
 def _utilisation_assumptions(m: UtilisationModel) -> list[Assumption]:
     fit = m.fit
-    src = (_fit_source(fit),)
+    src = fit.sources  # the calibration data and the fitting script, cited in the fit file
     if m.mfu is not None:
         good = ("1 (step-time hours)" if m.hours == "steps" else
                 m.goodput.describe() + " (given)" if m.goodput is not None else

@@ -190,6 +190,7 @@ class TrainingFit:
     fitted: str
     validation: Mapping[str, float]
     path: str
+    sources: tuple[Source, ...] = ()  # the calibration data and the fitting script
 
     def term(self, name: str) -> Term:
         for t in self.terms:
@@ -200,12 +201,13 @@ class TrainingFit:
 
 def parse_fit(raw: dict[str, Any], path: str) -> TrainingFit:
     """Validate ``specs/calibration/training-fit.toml``."""
-    check_keys(raw, ("model", "provenance", "terms", "residuals", "fp8", "vendors", "validation"), path)
+    check_keys(raw, ("model", "provenance", "terms", "residuals", "fp8", "vendors", "validation", "sources"), path)
     model = _table(raw, "model", path)
     check_keys(model, ("target", "formula", "runs", "families", "mean_leverage", "unseen_vendor_sd", "covariance"),
                path, "model")
     prov = _table(raw, "provenance", path)
-    check_keys(prov, ("data", "data_sha256", "script", "script_version", "fitted"), path, "provenance")
+    check_keys(prov, ("data", "data_sha256", "script", "script_version", "fitted", "source"), path, "provenance")
+    fit_sources = resolve_sources(prov.get("source"), parse_sources(raw.get("sources"), path), path, "provenance")
     terms = []
     for i, t in enumerate(table_list(raw, "terms", path)):
         check_keys(t, ("name", "meaning", "coefficient", "standard_error"), path, f"terms[{i}]")
@@ -259,7 +261,7 @@ def parse_fit(raw: dict[str, Any], path: str) -> TrainingFit:
         data_sha256=_text(prov.get("data_sha256"), path, "provenance.data_sha256", required=True),
         script=_text(prov.get("script"), path, "provenance.script", required=True),
         script_version=_text(prov.get("script_version"), path, "provenance.script_version", required=True),
-        fitted=str(prov.get("fitted", "")), validation=MappingProxyType(validation), path=path)
+        fitted=str(prov.get("fitted", "")), validation=MappingProxyType(validation), path=path, sources=fit_sources)
 
 
 @functools.cache

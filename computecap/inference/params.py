@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 
 from computecap.catalog.files import bundled_root, display_path, read_toml
-from computecap.catalog.values import Source, SourcedValue, check_keys, fail, parse_sources, parse_value
+from computecap.catalog.values import (
+    Source,
+    SourcedValue,
+    check_keys,
+    fail,
+    parse_sources,
+    parse_value,
+    resolve_sources,
+)
 from computecap.precisions import precision
 
 #: Serving defaults: name -> dimension of the value.
@@ -62,6 +70,7 @@ class ServingFit:
     points: int
     provenance: Mapping[str, str]
     path: str
+    sources: tuple[Source, ...] = ()  # the calibration points and the fitting script
 
     @property
     def central(self) -> tuple[float, float]:
@@ -111,7 +120,8 @@ def load_serving_fit() -> ServingFit:
     """Read and validate ``specs/calibration/serving-fit.toml`` (cached)."""
     p, shown = _path("serving-fit.toml")
     raw = read_toml(p, shown)
-    check_keys(raw, ("provenance", *FIT_TERMS, "correlation", "residual_sigma_ln", "points", "calibration"), shown)
+    check_keys(raw, ("provenance", *FIT_TERMS, "correlation", "residual_sigma_ln", "points", "calibration", "sources"),
+               shown)
     mean, sd = [], []
     for term in FIT_TERMS:
         t = raw.get(term)
@@ -132,7 +142,9 @@ def load_serving_fit() -> ServingFit:
         raise fail(shown, "points", f"expected a positive integer, got {n!r}")
     prov = raw.get("provenance")
     if not isinstance(prov, dict):
-        raise fail(shown, "provenance", "missing: expected a table (script, data, data_sha256, fitted)")
+        raise fail(shown, "provenance", "missing: expected a table (script, data, data_sha256, source)")
+    check_keys(prov, ("script", "data", "data_sha256", "physics_sha256", "method", "source"), shown, "provenance")
+    fit_sources = resolve_sources(prov.get("source"), parse_sources(raw.get("sources"), shown), shown, "provenance")
     cov = np.array([[sd[0] ** 2, rho * sd[0] * sd[1]], [rho * sd[0] * sd[1], sd[1] ** 2]])
-    return ServingFit(np.array(mean), cov, sigma, n, MappingProxyType({str(k): str(v) for k, v in prov.items()}),
-                      shown)
+    return ServingFit(np.array(mean), cov, sigma, n, MappingProxyType({str(k): str(v) for k, v in prov.items()
+                                                                      if k != "source"}), shown, fit_sources)

@@ -185,7 +185,7 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
                    "/ (B x accepted per step))"),
         Assumption("efficiencies", f"FLOP {fe:.3f}, bandwidth {be:.3f} (lognormal, jackknife sd "
                    f"{math.sqrt(fit.log_cov[0, 0]):.2f}, {math.sqrt(fit.log_cov[1, 1]):.2f} in ln); residual "
-                   f"sigma {fit.residual_sigma:.3f} (ln)", "fitted on measured serving points",
+                   f"sigma {fit.residual_sigma:.3f} (ln)", "fitted on measured serving points", fit.sources,
                    note=f"{fit.path}, {fit.provenance.get('script', '')}, {fit.points} points"),
     ]
     for name in ("kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
