@@ -22,7 +22,7 @@ import numpy as np
 from computecap import __version__
 from computecap.catalog import Catalog, Chip, Scenario, default_catalog
 from computecap.catalog.defaults import Defaults
-from computecap.catalog.values import SourcedValue
+from computecap.catalog.values import SourcedValue, as_date
 from computecap.core import DEFAULT_INCLUDE, DEFAULT_SAMPLES, Assumption, HoldingLines, Line, monte_carlo, parse_include
 from computecap.core.sampling import check_sampling
 from computecap.core.tabular import Tabular
@@ -268,16 +268,10 @@ def _scenario(scenario: object, cat: Catalog) -> Scenario:
 def _date(value: object) -> dt.date | None:
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise InputError(f"as_of: expected a date like 2026-06-30, got {value!r}")
+    try:
+        return as_date(value)
+    except ValueError:
+        raise InputError(f"as_of: expected a date like 2026-06-30, got {value!r}") from None
 
 
 def _companies(companies: object) -> list[str]:

@@ -22,7 +22,7 @@ import numpy as np
 from computecap import __version__
 from computecap.catalog import Catalog, Chip, Scenario, default_catalog
 from computecap.core import DEFAULT_INCLUDE, Assumption, HoldingLines, check_sampling, monte_carlo, parse_include
-from computecap.core.deliveries import chip_lifetime, quarter_ends, quarter_label
+from computecap.core.deliveries import quarter_ends, quarter_label
 from computecap.core.tabular import Tabular
 from computecap.errors import InputError
 from computecap.uncertainty import Distribution, Uncertain
@@ -195,7 +195,7 @@ def _assumptions(scen: Scenario, lines: HoldingLines, sel: np.ndarray, chips: li
                  retire: bool, inc: tuple[str, ...]) -> tuple[Assumption, ...]:
     out = [Assumption("scenario", f"{scen.name}: {scen.title}", sources=tuple(scen.sources.values()), note=scen.path),
            Assumption("statuses counted", ", ".join(inc))]
-    life = chip_lifetime()
+    life = cat.defaults["chip_lifetime"]
     out.append(Assumption("chip_lifetime", life.distribution.describe() + " years" if retire else
                           "off: no chip leaves service", life.formula, life.value.sources if retire else (),
                           life.value.note if retire else "", user_override=not retire))

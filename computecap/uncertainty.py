@@ -59,20 +59,25 @@ def from_uniform(u: np.ndarray, low: float, central: float, high: float, dist: s
     """
     if dist == "fixed" or low == high:
         return np.full(u.shape, central, dtype=float)
+    return _inverse_cdf(u, low, central, high, dist)
+
+
+def _inverse_cdf(u: np.ndarray, low: Any, central: Any, high: Any, dist: str) -> np.ndarray:
+    """The inverse CDF of an uncertain distribution; parameters are scalars or (n, 1) columns."""
+    width = high - low
     if dist == "uniform":
-        return low + (high - low) * u
-    if dist == "triangular":
-        width = high - low
-        fc = (central - low) / width
+        out: np.ndarray = low + width * u
+    elif dist == "triangular":
         left = low + np.sqrt(u * width * (central - low))
         right = high - np.sqrt((1 - u) * width * (high - central))
-        return np.where(u < fc, left, right)
-    if dist == "lognormal":
+        out = np.where(u < (central - low) / width, left, right)
+    elif dist == "lognormal":
         mu = 0.5 * (np.log(low) + np.log(high))
         sigma = (np.log(high) - np.log(low)) / (2 * Z95)
-        out: np.ndarray = np.exp(mu + sigma * _norm_ppf(u))
-        return out
-    raise ValueError(f"unknown distribution {dist!r}")
+        out = np.exp(mu + sigma * _norm_ppf(u))
+    else:
+        raise ValueError(f"unknown distribution {dist!r}")
+    return out
 
 
 class RowSampler:
@@ -98,22 +103,7 @@ class RowSampler:
         """(n, size) samples from (n, size) uniforms."""
         out = np.empty_like(u)
         for dist, where, low, central, high in self.families:
-            ui = u[where]
-            width = high - low
-            if dist == "fixed":
-                out[where] = central
-            elif dist == "uniform":
-                out[where] = low + width * ui
-            elif dist == "triangular":
-                left = low + np.sqrt(ui * width * (central - low))
-                right = high - np.sqrt((1 - ui) * width * (high - central))
-                out[where] = np.where(ui < (central - low) / width, left, right)
-            elif dist == "lognormal":
-                mu = 0.5 * (np.log(low) + np.log(high))
-                sigma = (np.log(high) - np.log(low)) / (2 * Z95)
-                out[where] = np.exp(mu + sigma * _norm_ppf(ui))
-            else:
-                raise ValueError(f"unknown distribution {dist!r}")
+            out[where] = central if dist == "fixed" else _inverse_cdf(u[where], low, central, high, dist)
         return out
 
 

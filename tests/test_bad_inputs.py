@@ -9,7 +9,6 @@ must match, so it fails for the reason it names.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -375,4 +374,3 @@ def test_corpus_size() -> None:
     n = len(CHIP_CASES) + len(SCENARIO_CASES) + len(PRESET_CASES) + len(RULE_CASES) + 6 + len(CLI_CASES) \
         + len(LIBRARY_CASES) + env_cases
     assert n >= 150, n
-    json.dumps(n)

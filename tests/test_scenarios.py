@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from computecap.catalog import Catalog, Scenario
+from computecap.catalog import Catalog, Scenario, default_catalog
 from computecap.catalog.scenarios import parse_period
 from computecap.core import HoldingLines
 from computecap.core.deliveries import (
     DAYS_PER_YEAR,
-    chip_lifetime,
     delivered_fraction,
     in_service_fraction,
     quarter_ends,
@@ -161,7 +160,7 @@ def test_allocation_lines_share_one_delay(load: Callable[[str], Scenario]) -> No
 
 
 def test_retirement_survival_follows_the_lifetime_distribution(load: Callable[[str], Scenario]) -> None:
-    life = chip_lifetime().distribution
+    life = default_catalog().defaults["chip_lifetime"].distribution
     assert (life.low, life.central, life.high, life.dist) == (3.0, 5.5, 8.0, "triangular")
     lines = HoldingLines(load(BASE))
     beta = next(i for i, ln in enumerate(lines.lines) if ln.company == "Beta" and ln.status == "installed")

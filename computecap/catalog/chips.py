@@ -13,6 +13,7 @@ from typing import Any
 import pint
 
 from computecap.catalog.values import (
+    VALUE_KEYS,
     Source,
     SourcedValue,
     check_keys,
@@ -46,7 +47,6 @@ PRICE_KINDS = ("deal", "list", "estimate")   # tie-break order in Chip.price_for
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _TEXT_FIELDS = ("form_factor", "memory_type", "process_node", "launch", "note")
-_VALUE_KEYS = ("value", "low", "central", "high", "dist", "source", "confidence", "note", "quoted", "alternatives")
 _ALTERNATIVE_KEYS = ("value", "low", "high", "source", "note")
 _SOURCE_KEYS = ("url", "document", "title", "accessed", "note")
 _QUOTE_KEYS = ("value", "low", "central", "high", "dist", "source", "confidence", "note",
@@ -188,7 +188,7 @@ def _sourced(raw: Any, dim: str, allowed: tuple[str, ...], sources: Mapping[str,
         raise fail(path, f"{where}.alternatives", "expected a list of { value, source, note } tables")
     for i, alt in enumerate(alternatives):
         check_keys(alt, _ALTERNATIVE_KEYS, path, f"{where}.alternatives[{i}]")
-    extra = set(allowed) - set(_VALUE_KEYS)  # checked above; parse_value reads the value keys only
+    extra = set(allowed) - set(VALUE_KEYS)  # checked above; parse_value reads the value keys only
     return parse_value({k: v for k, v in raw.items() if k not in extra}, dim, sources, path, where)
 
 
@@ -258,12 +258,12 @@ def parse_chip(raw: dict[str, Any], path: str) -> Chip:
             raise fail(path, f"{where}.sparsity",
                        f"expected \"dense\" (store the dense value; put a sparse datasheet figure in `quoted`), "
                        f"got {got!r}")
-        peaks[prec] = _sourced(entry, "FLOP/s", (*_VALUE_KEYS, "sparsity"), sources, path, where)
+        peaks[prec] = _sourced(entry, "FLOP/s", (*VALUE_KEYS, "sparsity"), sources, path, where)
 
     specs = {}
     for field, dim in FIELDS.items():
         if field in raw:
-            allowed = (*_VALUE_KEYS, "as_of") if field == "price" else _VALUE_KEYS
+            allowed = (*VALUE_KEYS, "as_of") if field == "price" else VALUE_KEYS
             specs[field] = _sourced(raw[field], dim, allowed, sources, path, field)
     price_as_of = _string(raw["price"], "as_of", path, "price.as_of") if "price" in specs else ""
     text = {k: _string(raw, k, path, k) for k in _TEXT_FIELDS if k in raw}

@@ -10,6 +10,7 @@ from typing import Any
 import pint
 
 from computecap.catalog.values import (
+    VALUE_KEYS,
     Source,
     SourcedValue,
     check_keys,
@@ -31,7 +32,6 @@ SHAPE_FIELDS = ("layers", "d_model", "heads", "kv_heads", "head_dim", "kv_cache_
 _MOE_FIELDS = ("experts", "experts_per_token", "moe_layers", "moe_d_ff")
 _TOP_KEYS = ("id", "name", "aliases", "architecture", "note", "sources", "params", "active_params", "tokens",
              "training_flop", "attention", *SHAPE_FIELDS)
-_VALUE_KEYS = ("value", "low", "central", "high", "dist", "source", "confidence", "note", "quoted", "alternatives")
 _SHAPE_KEYS = ("value", "source", "confidence", "note")
 
 
@@ -93,7 +93,7 @@ def parse_preset(raw: dict[str, Any], path: str) -> ModelPreset:
     check_keys(raw, _TOP_KEYS, path)
     for key in ("params", "active_params", "tokens", "training_flop"):
         if isinstance(raw.get(key), dict):
-            check_keys(raw[key], _VALUE_KEYS, path, key)
+            check_keys(raw[key], VALUE_KEYS, path, key)
     sources = parse_sources(raw.get("sources"), path)
     pid = raw.get("id")
     if not isinstance(pid, str) or not pid:

@@ -21,6 +21,7 @@ from computecap.catalog.files import not_found
 from computecap.catalog.values import (
     DISTRIBUTIONS,
     Source,
+    as_date,
     check_keys,
     fail,
     parse_count,
@@ -180,16 +181,10 @@ def _one_period(text: str) -> tuple[dt.date, dt.date]:
 def _date(raw: Any, path: str, fieldname: str) -> dt.date | None:
     if raw is None:
         return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise fail(path, fieldname, f"expected a date like 2026-01-28, got {raw!r}")
+    try:
+        return as_date(raw)
+    except ValueError:
+        raise fail(path, fieldname, f"expected a date like 2026-01-28, got {raw!r}") from None
 
 
 def _status(raw: Any, path: str, fieldname: str) -> str:

@@ -87,6 +87,17 @@ class SourcedValue:
         return d
 
 
+def as_date(value: object) -> dt.date:
+    """A date from a ``datetime.date``, a ``datetime`` (its day) or ISO text; ValueError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    raise ValueError(f"not a date: {value!r}")
+
+
 def fail(path: str, fieldname: str, message: str) -> SpecValidationError:
     """Build the one-line error for a field of a spec file."""
     prefix = f"{path}: {fieldname}" if fieldname else path
@@ -177,7 +188,7 @@ def parse_value(raw: Any, expected: str, sources: Mapping[str, Source], path: st
     """
     if not isinstance(raw, dict):
         raise fail(path, fieldname, "expected a table with value (or low/high) and source")
-    check_keys(raw, (*VALUE_KEYS, "sparsity", "as_of", "meaning", "formula", *extra_keys), path, fieldname)
+    check_keys(raw, (*VALUE_KEYS, *extra_keys), path, fieldname)
     srcs = resolve_sources(raw.get("source"), sources, path, fieldname)
     if "value" in raw:
         if any(k in raw for k in ("low", "high", "central")):

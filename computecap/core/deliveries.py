@@ -13,20 +13,15 @@ Days are proleptic Gregorian ordinals (``date.toordinal()``); lifetimes are in y
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from computecap.catalog.defaults import Default
-from computecap.catalog.files import bundled_root, display_path, read_toml
 from computecap.catalog.scenarios import Delivery, parse_period
-from computecap.catalog.values import check_keys, fail, parse_sources, parse_value
 from computecap.errors import InputError
 
 #: Days in a year of service life [day/year] (the julian year, as in computecap/units.txt).
 DAYS_PER_YEAR = 365.25
-_LIFETIME_KEYS = ("low", "central", "high", "dist", "source", "meaning", "formula", "note", "confidence")
 
 
 def segment_array(delivery: Delivery) -> np.ndarray:
@@ -101,15 +96,3 @@ def day_numbers(dates: Iterable[dt.date], argument: str = "dates") -> np.ndarray
     return np.array([d.toordinal() for d in items if isinstance(d, dt.date)], dtype=float)
 
 
-@functools.lru_cache(maxsize=1)
-def chip_lifetime() -> Default:
-    """The sourced service life of an accelerator [years] (``chip_lifetime`` in ``specs/defaults.toml``)."""
-    path = bundled_root() / "defaults.toml"
-    shown = display_path(path, bundled_root())
-    raw = read_toml(path, shown)
-    entry = raw.get("chip_lifetime")
-    if not isinstance(entry, dict):
-        raise fail(shown, "chip_lifetime", "missing: expected a sourced value table [years]")
-    check_keys(entry, _LIFETIME_KEYS, shown, "chip_lifetime")
-    value = parse_value(entry, "dimensionless", parse_sources(raw.get("sources"), shown), shown, "chip_lifetime")
-    return Default("chip_lifetime", value, str(entry.get("meaning", "")), str(entry.get("formula", "")))

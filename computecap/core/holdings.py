@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from computecap.catalog import Chip, Scenario
+from computecap.catalog import Chip, Scenario, default_catalog
 from computecap.catalog.scenarios import STATUSES, Delivery
 from computecap.catalog.values import Source
-from computecap.core.deliveries import DAYS_PER_YEAR, chip_lifetime, day_numbers, in_service_fraction, segment_array
+from computecap.core.deliveries import DAYS_PER_YEAR, day_numbers, in_service_fraction, segment_array
 from computecap.errors import InputError
 from computecap.uncertainty import Distribution, RowSampler
 
@@ -129,7 +129,7 @@ class HoldingLines:
                 delays[id(d)] = d.delay.sample(rng.random(size)) if d.delay.is_uncertain else d.delay.central
         life: np.ndarray | float | None = None
         if delays:  # drawn even when not retiring, so the switch leaves every other stream unchanged
-            dist = lifetime or chip_lifetime().distribution
+            dist = lifetime or default_catalog().defaults["chip_lifetime"].distribution
             drawn = (dist.sample(rng.random(size)) if dist.is_uncertain else dist.central) * DAYS_PER_YEAR
             life = drawn if retire else None
         out = np.repeat(counts[:, None, :], len(days), axis=1)

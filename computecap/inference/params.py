@@ -103,7 +103,7 @@ def load_serving_defaults() -> ServingDefaults:
         if not isinstance(entry, dict):
             raise fail(shown, name, "missing: expected a sourced value table")
         check_keys(entry, _ENTRY_KEYS, shown, name)
-        values[name] = ServingDefault(name, parse_value(entry, dim, sources, shown, name),
+        values[name] = ServingDefault(name, parse_value(entry, dim, sources, shown, name, extra_keys=("meaning", "formula")),
                                       str(entry.get("meaning", "")), str(entry.get("formula", "")))
     fp4 = raw.get("fp4_kv_precision")
     if not isinstance(fp4, dict):
