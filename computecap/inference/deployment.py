@@ -1,7 +1,8 @@
 """A deployment: model x chip x parallel layout x workload, and its step times at given efficiencies.
 
 Per replica, with continuous batching of ``B`` sequences of ``I`` input and ``O`` output tokens:
-    step time     = max(FLOP / (peak x flop_eff), bytes / (bandwidth x bw_eff)) + communication
+    step time     = max(matmul FLOP / (peak x flop_eff), weight bytes / (bandwidth x bw_eff))
+                    + max(attention FLOP / (peak x flop_eff), KV bytes / (bandwidth x bw_eff)) + communication
     prefill/req   = step(prefill of P = max(I, prefill_tokens) x attention groups tokens) x I / P
     decode step   = step(B sequences, 1 + K tokens each, context I + O/2)
     output tok/s  = O / (prefill/req + O x decode step / (B x accepted per step))
@@ -85,12 +86,18 @@ class Deployment:
         one = step_cost(self.model, self.layout, self.links, 1, w.input_tokens, w.input_tokens / 2, "prefill")
         return dec, pre, one, chunk
 
+    def kernel_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Matmul and attention time of one step [s], each the slower of its compute and its HBM traffic."""
+        matmul = np.maximum(cost.matmul_flop / (self.peak * flop_eff), cost.weight_bytes / (self.bandwidth * bw_eff))
+        attention = np.maximum(cost.attention_flop / (self.peak * flop_eff), cost.kv_bytes / (self.bandwidth * bw_eff))
+        return matmul, attention
+
     def step_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
                      links: LinkDraws | None = None) -> np.ndarray:
-        """Step time [s]: the slower of compute and memory traffic, plus communication (at central link
-        rates, or at ``links`` draws)."""
-        t: np.ndarray = np.maximum(cost.flop / (self.peak * flop_eff),
-                                   (cost.weight_bytes + cost.kv_bytes) / (self.bandwidth * bw_eff))
+        """Step time [s]: matmuls, then attention (each its own roofline), plus communication (at central
+        link rates, or at ``links`` draws)."""
+        matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff)
+        t: np.ndarray = matmul + attention
         if links is None:
             return t + cost.comm_seconds
         out: np.ndarray = t + comm_time(cost.collectives, self.links.scale_up, links.scale_out, links.efficiency,

@@ -2,9 +2,10 @@
 
 A replica of ``chips`` chips runs attention with tensor parallelism ``tp`` (``chips / tp``
 data-parallel attention groups) and spreads routed experts over ``ep`` chips. Per step
-and per chip:
-    FLOP   = tokens x (2 x N_active + attention FLOP per token at the context) / chips
-    bytes  = non-expert weights / tp + experts touched x expert bytes / ep + KV read
+and per chip, two kinds of kernel (each its own roofline, run one after the other):
+    matmuls    FLOP = tokens x 2 x N_active / chips;
+               bytes = non-expert weights / tp + experts touched x expert bytes / ep
+    attention  FLOP = tokens x attention FLOP per token at the context / chips; bytes = KV read
     comm   = TP all-reduce (2 per layer) + EP dispatch/combine (per MoE layer), over the
              scale-up link inside a node and the network card beyond it
 Experts touched per MoE layer for T tokens in the EP group: E x (1 - (1 - k/E)^T).
@@ -117,10 +118,12 @@ class Collective:
 
 @dataclass(frozen=True)
 class StepCost:
-    """One step on one chip: FLOP [FLOP], bytes read from HBM [B], its collectives, the communication
-    time at central link rates [s], tokens [1]."""
+    """One step on one chip: matmul FLOP (weights x activations) and attention FLOP [FLOP], weight and
+    KV-cache bytes read from HBM [B], its collectives, the communication time at central link rates [s],
+    tokens [1]."""
 
-    flop: float
+    matmul_flop: float
+    attention_flop: float
     weight_bytes: float
     kv_bytes: float
     collectives: tuple[Collective, ...]
@@ -171,14 +174,15 @@ def step_cost(model: Model, layout: Layout, links: Links, sequences: float, new_
     """Per-chip cost of one step in which ``sequences`` sequences each process ``new_tokens`` tokens
     attending over ``context`` tokens (replica totals; phase 'decode' or 'prefill')."""
     tokens = sequences * new_tokens
-    flop = tokens * (2.0 * model.n_active + attention_flop_per_token(model.preset, context, phase)) / layout.chips
+    matmul = tokens * 2.0 * model.n_active / layout.chips
+    attn = tokens * attention_flop_per_token(model.preset, context, phase) / layout.chips
     weights = (model.n_total - model.routed) * model.weight_bytes / layout.tp + \
         model.expert_bytes_read(tokens) / layout.chips
     kv_read = (sequences / layout.dp) * context * model.kv_per_token_per_chip(layout) if phase == "decode" else \
         (sequences / layout.dp) * new_tokens * model.kv_per_token_per_chip(layout)
     colls = collectives(model, layout, links, tokens)
     comm = comm_time(colls, links.scale_up, links.scale_out, links.efficiency, links.latency)
-    return StepCost(flop, weights, kv_read, colls, float(comm), tokens)
+    return StepCost(matmul, attn, weights, kv_read, colls, float(comm), tokens)
 
 
 def _collective(bytes_per_chip: float, group: int, node_chips: int, count: float, latencies: int) -> Collective:

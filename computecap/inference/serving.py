@@ -34,7 +34,7 @@ from computecap.core.tabular import Tabular
 from computecap.errors import InputError
 from computecap.inference.deployment import Deployment, Workload, best_deployment, draw_links, links_for
 from computecap.inference.params import load_serving_defaults, load_serving_fit
-from computecap.inference.physics import attention_flop_per_token, kv_values_per_token
+from computecap.inference.physics import StepCost, attention_flop_per_token, kv_values_per_token
 from computecap.uncertainty import Distribution, Uncertain
 from computecap.units import check
 
@@ -139,6 +139,17 @@ def _series(plan: _Plan, n: np.ndarray, rng: np.random.Generator, size: int, cat
     return out
 
 
+def _step_text(dep: Deployment, cost: StepCost, fe: float, be: float) -> str:
+    """One step's parts at central efficiencies [ms] and the bytes each chip reads [GB]."""
+    f, b = np.array([fe]), np.array([be])
+    matmul, attention = (float(x[0]) * 1e3 for x in dep.kernel_seconds(cost, f, b))
+    return (f"matmuls {matmul:.3g} ms (compute {cost.matmul_flop / (dep.peak * fe) * 1e3:.3g}, weights "
+            f"{cost.weight_bytes / 1e9:.3g} GB {cost.weight_bytes / (dep.bandwidth * be) * 1e3:.3g}), attention "
+            f"{attention:.3g} ms (compute {cost.attention_flop / (dep.peak * fe) * 1e3:.3g}, KV "
+            f"{cost.kv_bytes / 1e9:.3g} GB {cost.kv_bytes / (dep.bandwidth * be) * 1e3:.3g}), communication "
+            f"{cost.comm_seconds * 1e3:.3g} ms")
+
+
 def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: float | None,
                  price: Distribution | None, tdp: Distribution | None) -> tuple[Assumption, ...]:
     d, fit = load_serving_defaults(), load_serving_fit()
@@ -171,18 +182,12 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
                    f"{dep.concurrency:,} sequences per replica (KV cache holds {dep.kv_capacity:,})"
                    + (f"; {w.speculative} drafted tokens per step" if w.speculative else ""),
                    "auto concurrency = min(max_batch, kv_memory_fraction x (HBM - weights) / KV per sequence)"),
-        Assumption("decode step (central efficiencies)",
-                   f"compute {dec.flop / (dep.peak * fe) * 1e3:.3g} ms, memory "
-                   f"{(dec.weight_bytes + dec.kv_bytes) / (dep.bandwidth * be) * 1e3:.3g} ms "
-                   f"(weights {dec.weight_bytes / 1e9:.3g} GB, KV {dec.kv_bytes / 1e9:.3g} GB per chip), "
-                   f"communication {dec.comm_seconds * 1e3:.3g} ms",
-                   "max(FLOP / (peak x flop_eff), bytes / (bandwidth x bw_eff)) + communication; MoE reads "
+        Assumption("decode step (central efficiencies)", _step_text(dep, dec, fe, be),
+                   "max(matmul FLOP / (peak x flop_eff), weight bytes / (bandwidth x bw_eff)) + max(attention "
+                   "FLOP / (peak x flop_eff), KV bytes / (bandwidth x bw_eff)) + communication; MoE reads "
                    "E(1-(1-k/E)^T) experts per layer for T tokens"),
-        Assumption("prefill step (central efficiencies)",
-                   f"{chunk:,.0f} tokens: compute {pre.flop / (dep.peak * fe) * 1e3:.3g} ms, memory "
-                   f"{(pre.weight_bytes + pre.kv_bytes) / (dep.bandwidth * be) * 1e3:.3g} ms, communication "
-                   f"{pre.comm_seconds * 1e3:.3g} ms", "output tok/s = O / (prefill per request + O x decode step "
-                   "/ (B x accepted per step))"),
+        Assumption("prefill step (central efficiencies)", f"{chunk:,.0f} tokens: " + _step_text(dep, pre, fe, be),
+                   "output tok/s = O / (prefill per request + O x decode step / (B x accepted per step))"),
         Assumption("efficiencies", f"FLOP {fe:.3f}, bandwidth {be:.3f} (lognormal, jackknife sd "
                    f"{math.sqrt(fit.log_cov[0, 0]):.2f}, {math.sqrt(fit.log_cov[1, 1]):.2f} in ln); residual "
                    f"sigma {fit.residual_sigma:.3f} (ln)", "fitted on measured serving points", fit.sources,
