@@ -180,7 +180,7 @@ def step_cost(model: Model, layout: Layout, links: Links, sequences: float, new_
         model.expert_bytes_read(tokens) / layout.chips
     kv_read = (sequences / layout.dp) * context * model.kv_per_token_per_chip(layout) if phase == "decode" else \
         (sequences / layout.dp) * new_tokens * model.kv_per_token_per_chip(layout)
-    colls = collectives(model, layout, links, tokens)
+    colls = collectives(model, layout, links, tokens, phase)
     comm = comm_time(colls, links.scale_up, links.scale_out, links.efficiency, links.latency)
     return StepCost(matmul, attn, weights, kv_read, colls, float(comm), tokens)
 
@@ -193,9 +193,14 @@ def _collective(bytes_per_chip: float, group: int, node_chips: int, count: float
     return Collective(count, bytes_per_chip * inside, bytes_per_chip * (1 - inside), latencies)
 
 
-def collectives(model: Model, layout: Layout, links: Links, tokens: float) -> tuple[Collective, ...]:
+def collectives(model: Model, layout: Layout, links: Links, tokens: float, phase: str) -> tuple[Collective, ...]:
     """The collectives of one step over ``tokens`` replica tokens: TP ring all-reduce, 2 per layer (1 per
-    layer when EP takes the MoE layers); EP dispatch (FP8) and combine (activation bytes) per MoE layer."""
+    layer when EP takes the MoE layers); EP dispatch (FP8) and combine (activation bytes) per MoE layer.
+
+    Decode dispatch (DeepEP low-latency kernels) sends each of a token's k expert copies to its chip.
+    Prefill dispatch across nodes (DeepEP normal kernels) sends a token once to each remote node that
+    holds one of its experts, then forwards it over the scale-up link: (n - 1) x (1 - (1 - 1/n)^k)
+    remote nodes per token for an EP group of n nodes, under uniform routing."""
     s = model.preset.shape
     d, layers = s.get("d_model", 0), s.get("layers", 0)
     out = []
@@ -204,9 +209,16 @@ def collectives(model: Model, layout: Layout, links: Links, tokens: float) -> tu
         n = 2 * layers if layout.ep == 1 else layers + (layers - s.get("moe_layers", 0))
         out.append(_collective(2.0 * (layout.tp - 1) / layout.tp * msg, layout.tp, links.node_chips, n, 1))
     if layout.ep > 1 and "moe_layers" in s:
-        per_chip = tokens / layout.chips * s["experts_per_token"] * d * (1.0 + links.activation_bytes) * \
-            (layout.ep - 1) / layout.ep
-        out.append(_collective(per_chip, layout.ep, links.node_chips, s["moe_layers"], 2))
+        k = s["experts_per_token"]
+        copy = tokens / layout.chips * d * (1.0 + links.activation_bytes)  # one token out and back [B]
+        nodes = layout.ep / links.node_chips
+        if phase == "prefill" and nodes > 1:
+            remote = (nodes - 1) * (1.0 - (1.0 - 1.0 / nodes) ** k)
+            forward = k * (links.node_chips - 1) / links.node_chips
+            out.append(Collective(s["moe_layers"], copy * forward, copy * remote, 2))
+        else:
+            out.append(_collective(copy * k * (layout.ep - 1) / layout.ep, layout.ep, links.node_chips,
+                                   s["moe_layers"], 2))
     return tuple(out)
 
 
