@@ -24,7 +24,7 @@ import computecap
 from computecap.comparison import METRICS, compare, used_metrics
 from computecap.errors import ComputecapError
 from computecap.inference import Layout, Workload, deploy
-from computecap.inference.deployment import draw_links
+from computecap.inference.deployment import draw_setup
 from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.report import fmt_number, fmt_uncertain, render_rows, write_atomic
 from computecap.roofline import attainable, ridge_point, typical_intensities
@@ -55,8 +55,9 @@ def serving_ratios(h20: computecap.Chip, h200: computecap.Chip, samples: int) ->
     rows = []
     for label, model, work, layout, conc, rate in REGIMES:
         preset = computecap.model_preset(model)
-        r20, r200 = (deploy(preset, c, work, layout, concurrency=conc).timings(
-            fe, be, acc, draw_links(c, np.random.default_rng(1), samples))[rate] for c in (h20, h200))
+        deps = [deploy(preset, c, work, layout, concurrency=conc) for c in (h20, h200)]
+        r20, r200 = (dep.timings(fe, be, acc, draw_setup(dep, np.random.default_rng(1), samples))[rate]
+                     for dep in deps)
         p5, p50, p95 = np.percentile(r200 / r20, [5, 50, 95])
         rows.append([label, f"{p50:.2f}x [{p5:.2f}-{p95:.2f}]"])
     return rows

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import computecap
-from computecap.inference.deployment import draw_links
+from computecap.inference.deployment import draw_setup
 from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.inference.points import ServingPoint, load_points
 from computecap.report import render_rows
@@ -73,8 +72,8 @@ def evaluate(points: list[ServingPoint], samples: int, seed: int, single: float)
         rng = np.random.default_rng([seed, k])
         fe, be, resid = fit.sample(rng, samples)
         acc = accept.sample(rng.random(samples))
-        links = draw_links(computecap.chip(p.chip), rng, samples)
-        pred = p.predict(fe, be, acceptance=acc, links=links) * resid
+        draws = draw_setup(p.deployment(), rng, samples)
+        pred = p.predict(fe, be, acceptance=acc, draws=draws) * resid
         p5, p50, p95 = (float(x) for x in np.percentile(pred, [5, 50, 95]))
         one = np.array([1.0])
         out.append(Row(p, p5, p50, p95, float(p.predict(one, one)[0]),

@@ -183,3 +183,46 @@ def test_fleet_serves_every_chip_type_and_sums_them() -> None:
     parts = sum(x.values["output_throughput"].p50 for x in r.per_chip)  # type: ignore[union-attr]
     assert r.total_output_throughput.p50 == pytest.approx(parts, rel=0.15)
     assert r.total_tokens_per_day.p50 == pytest.approx(86_400 * r.total_output_throughput.p50, rel=1e-9)
+
+
+def test_matmuls_and_attention_each_take_their_own_roofline() -> None:
+    # Llama 3.1 8B FP8 on one H200 (1979 TFLOP/s FP8, 4.8 TB/s), 512 sequences at context 2048 + 2048/2 = 3072:
+    # matmuls: 512 x 2 x 8.03e9 FLOP / 1979e12 = 4.155 ms (compute-bound; weights 8.03 GB / 4.8 TB/s = 1.673 ms);
+    # attention: KV 512 x 3072 x 65,536 B / 4.8 TB/s = 21.47 ms (bandwidth-bound; 0.42 ms of FLOP).
+    # One roofline over the sums would give max(4.57, 23.15) = 23.15 ms; kernels run one after the other: 25.63 ms.
+    p, h200 = computecap.model_preset("llama-3.1-8b"), computecap.chip("H200")
+    dep = deploy(p, h200, Workload(2048, 2048), Layout(1, 1, 1), precision_name="fp8", concurrency=512)
+    dec = dep.costs()[0]
+    assert dep.step_seconds(dec, ONE, ONE)[0] == pytest.approx(4.155e-3 + 21.47e-3, rel=2e-3)
+
+
+def test_fp4_matmuls_run_at_a_share_of_the_fitted_flop_efficiency() -> None:
+    # B200 FP4: 9000 TFLOP/s dense x fp4_flop_factor 0.65 (sourced GEMM benchmarks); attention runs at the FP8
+    # KV cache's peak, 4500 TFLOP/s.
+    dep = deploy(computecap.model_preset("llama-3.1-70b"), computecap.chip("B200"), Workload(128, 128),
+                 Layout(1, 1, 1), precision_name="fp4", concurrency=1024)
+    assert dep.flop_factor == pytest.approx(0.65) and dep.attention_peak == pytest.approx(4.5e15)
+    dec = dep.costs()[0]
+    matmul, _ = dep.kernel_seconds(dec, ONE, ONE)
+    assert matmul[0] == pytest.approx(1024 * 2 * 70.55e9 / (9e15 * 0.65), rel=1e-3)
+
+
+def test_collectives_across_nodes_pay_the_network_latency() -> None:
+    from computecap.inference.physics import Collective, comm_time
+    inside, across = Collective(10, 0.0, 0.0, 1), Collective(10, 0.0, 1.0, 1)
+    # 10 collectives x 1 latency each: 15 us inside a node, 43 us across (serving defaults' central values)
+    assert comm_time((inside,), 1e12, 1e12, 1.0, 15e-6, 43e-6) == pytest.approx(150e-6)
+    assert comm_time((across,), 1e12, 1e12, 1.0, 15e-6, 43e-6) == pytest.approx(430e-6 + 10 / 1e12)
+
+
+def test_prefill_dispatch_sends_a_token_once_per_remote_node() -> None:
+    # DeepSeek-V3 prefill, EP32 over 4 nodes of 8, k = 8 experts per token: remote nodes per token
+    # 3 x (1 - (3/4)^8) = 2.700; decode (low-latency kernels) sends every copy: 8 x 24/31 = 6.19 cross-node.
+    from computecap.inference.physics import collectives
+    dep = deploy(computecap.model_preset("deepseek-v3"), computecap.chip("H100"), Workload(4096, 1),
+                 Layout(32, 1, 32), precision_name="fp8", concurrency=64)
+    pre = collectives(dep.model, dep.layout, dep.links, 32_000, "prefill")[0]
+    dec = collectives(dep.model, dep.layout, dep.links, 32_000, "decode")[0]
+    copy = 32_000 / 32 * 7168 * 3  # tokens per chip x d_model x (1 B FP8 out + 2 B BF16 back)
+    assert pre.out_bytes == pytest.approx(copy * 2.700, rel=1e-3)
+    assert dec.out_bytes == pytest.approx(copy * 8 * 31 / 32 * 24 / 31, rel=1e-3)

@@ -48,12 +48,16 @@ class Workload:
 
 
 @dataclass(frozen=True)
-class LinkDraws:
-    """Sampled communication rates: network bandwidth per chip [B/s], link efficiency [1], latency [s]."""
+class SetupDraws:
+    """Sampled deployment inputs beyond the fitted efficiencies: network bandwidth per chip [B/s], link
+    efficiency [1], collective latency inside a node and across the network [s], and the factor on the
+    FLOP efficiency of the matmuls' precision [1] (fp4_flop_factor for FP4, else 1)."""
 
     scale_out: np.ndarray
     efficiency: np.ndarray
     latency: np.ndarray
+    network_latency: np.ndarray
+    flop_factor: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Deployment:
     kv_precision: str
     math_precision: str
     peak: float           # [FLOP/s] per chip, dense, at math_precision
+    attention_peak: float  # [FLOP/s] per chip, dense, at the KV cache's precision (or the next wider one)
+    flop_factor: float    # [1] central factor on the FLOP efficiency of matmuls at math_precision
     bandwidth: float      # [B/s] per chip
     memory: float         # [B] per chip
     kv_capacity: int      # sequences the KV budget holds [1]
@@ -86,32 +92,38 @@ class Deployment:
         one = step_cost(self.model, self.layout, self.links, 1, w.input_tokens, w.input_tokens / 2, "prefill")
         return dec, pre, one, chunk
 
-    def kernel_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Matmul and attention time of one step [s], each the slower of its compute and its HBM traffic."""
-        matmul = np.maximum(cost.matmul_flop / (self.peak * flop_eff), cost.weight_bytes / (self.bandwidth * bw_eff))
-        attention = np.maximum(cost.attention_flop / (self.peak * flop_eff), cost.kv_bytes / (self.bandwidth * bw_eff))
+    def kernel_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
+                       flop_factor: np.ndarray | float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Matmul and attention time of one step [s], each the slower of its compute and its HBM traffic;
+        matmuls compute at math_precision (FLOP efficiency x ``flop_factor``, central if None), attention
+        at the KV cache's precision."""
+        factor = self.flop_factor if flop_factor is None else flop_factor
+        matmul = np.maximum(cost.matmul_flop / (self.peak * flop_eff * factor),
+                            cost.weight_bytes / (self.bandwidth * bw_eff))
+        attention = np.maximum(cost.attention_flop / (self.attention_peak * flop_eff),
+                               cost.kv_bytes / (self.bandwidth * bw_eff))
         return matmul, attention
 
     def step_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
-                     links: LinkDraws | None = None) -> np.ndarray:
+                     draws: SetupDraws | None = None) -> np.ndarray:
         """Step time [s]: matmuls, then attention (each its own roofline), plus communication (at central
-        link rates, or at ``links`` draws)."""
-        matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff)
-        t: np.ndarray = matmul + attention
-        if links is None:
-            return t + cost.comm_seconds
-        out: np.ndarray = t + comm_time(cost.collectives, self.links.scale_up, links.scale_out, links.efficiency,
-                                        links.latency)
+        link rates and factors, or at ``draws``)."""
+        if draws is None:
+            matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff)
+            return np.asarray(matmul + attention + cost.comm_seconds)
+        matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff, draws.flop_factor)
+        out: np.ndarray = matmul + attention + comm_time(cost.collectives, self.links.scale_up, draws.scale_out,
+                                                         draws.efficiency, draws.latency, draws.network_latency)
         return out
 
     def timings(self, flop_eff: np.ndarray, bw_eff: np.ndarray, acceptance: np.ndarray | float,
-                links: LinkDraws | None = None) -> dict[str, np.ndarray]:
+                draws: SetupDraws | None = None) -> dict[str, np.ndarray]:
         """Per replica: output tokens/s, prefill input tokens/s, decode tokens/s [1/s]; TTFT, TPOT [s]."""
         w = self.workload
         dec, pre, one, chunk = self.costs()
-        t_dec = self.step_seconds(dec, flop_eff, bw_eff, links)
-        t_pre = self.step_seconds(pre, flop_eff, bw_eff, links) * w.input_tokens / chunk
-        ttft = self.step_seconds(one, flop_eff, bw_eff, links)
+        t_dec = self.step_seconds(dec, flop_eff, bw_eff, draws)
+        t_pre = self.step_seconds(pre, flop_eff, bw_eff, draws) * w.input_tokens / chunk
+        ttft = self.step_seconds(one, flop_eff, bw_eff, draws)
         a = accepted_per_step(w.speculative, acceptance)
         per_request = t_pre + w.output_tokens * t_dec / (self.concurrency * a)
         output = w.output_tokens / per_request
@@ -121,14 +133,18 @@ class Deployment:
                 "ttft": ttft, "tpot": tpot}
 
 
-def draw_links(chip: Chip, rng: np.random.Generator, size: int) -> LinkDraws:
-    """Draws of ``chip``'s network bandwidth (its own, else the serving default), link efficiency and
-    collective latency."""
+def draw_setup(dep: Deployment, rng: np.random.Generator, size: int) -> SetupDraws:
+    """Draws of the deployment's network bandwidth (its chip's own, else the serving default), link
+    efficiency, collective latencies and, for FP4 matmuls, fp4_flop_factor."""
     d = load_serving_defaults()
-    out = chip.get("scale_out_bandwidth") or d["scale_out_bandwidth"].value
-    return LinkDraws(out.distribution("B/s").sample(rng.random(size)),
-                     d["link_efficiency"].value.distribution("").sample(rng.random(size)),
-                     d["collective_latency"].value.distribution("s").sample(rng.random(size)))
+    out = dep.chip.get("scale_out_bandwidth") or d["scale_out_bandwidth"].value
+
+    def draw(name: str, unit: str) -> np.ndarray:
+        return d[name].value.distribution(unit).sample(rng.random(size))
+
+    return SetupDraws(out.distribution("B/s").sample(rng.random(size)), draw("link_efficiency", ""),
+                      draw("collective_latency", "s"), draw("network_collective_latency", "s"),
+                      draw("fp4_flop_factor", "") if dep.math_precision == "fp4" else np.ones(size))
 
 
 def _math_precision(chip: Chip, weights: str) -> str:
@@ -159,6 +175,7 @@ def links_for(chip: Chip, defaults: ServingDefaults) -> tuple[Links, list[str]]:
                   scale_out=out.central.m_as("B/s") if out is not None else defaults["scale_out_bandwidth"].central,
                   node_chips=int(node.central.m_as("")) if node is not None else int(defaults["node_chips"].central),
                   efficiency=defaults["link_efficiency"].central, latency=defaults["collective_latency"].central,
+                  network_latency=defaults["network_collective_latency"].central,
                   activation_bytes=defaults["activation_bytes"].central)
     return links, fallback
 
@@ -192,7 +209,9 @@ def deploy(preset: ModelPreset, chip: Chip, workload: Workload, layout: Layout, 
                          f"{capacity:,} sequences of {workload.mean_context:,.0f} tokens")
     links, _ = links_for(chip, d)
     math_p = _math_precision(chip, weights)
+    factor = d["fp4_flop_factor"].central if math_p == "fp4" else 1.0
     return Deployment(model, chip, layout, links, workload, conc, weights, kv, math_p, chip.peak(math_p).m_as("FLOP/s"),
+                      chip.peak(_math_precision(chip, kv)).m_as("FLOP/s"), factor,
                       chip.require("memory_bandwidth").m_as("B/s"), mem, capacity)
 
 

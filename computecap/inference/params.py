@@ -27,7 +27,8 @@ from computecap.precisions import precision
 #: Serving defaults: name -> dimension of the value.
 DEFAULT_FIELDS = {"kv_memory_fraction": "dimensionless", "max_batch": "dimensionless",
                   "prefill_tokens": "dimensionless", "node_chips": "dimensionless", "scale_out_bandwidth": "bytes/s",
-                  "link_efficiency": "dimensionless", "collective_latency": "time",
+                  "link_efficiency": "dimensionless", "collective_latency": "time", "network_collective_latency": "time",
+                  "fp4_flop_factor": "dimensionless",
                   "activation_bytes": "dimensionless", "speculative_acceptance": "dimensionless"}
 _ENTRY_KEYS = ("meaning", "formula", "value", "low", "central", "high", "dist", "source", "note", "confidence")
 FIT_TERMS = ("flop_efficiency", "bandwidth_efficiency")

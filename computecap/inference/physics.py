@@ -95,13 +95,15 @@ class Layout:
 @dataclass(frozen=True)
 class Links:
     """Communication path of a chip: scale-up and scale-out bandwidth [B/s], node size [chips],
-    link efficiency [1], collective latency [s], activation bytes [B]."""
+    link efficiency [1], latency of a collective inside a node and of one that crosses the network [s],
+    activation bytes [B]."""
 
     scale_up: float
     scale_out: float
     node_chips: int
     efficiency: float
     latency: float
+    network_latency: float
     activation_bytes: float
 
 
@@ -181,7 +183,7 @@ def step_cost(model: Model, layout: Layout, links: Links, sequences: float, new_
     kv_read = (sequences / layout.dp) * context * model.kv_per_token_per_chip(layout) if phase == "decode" else \
         (sequences / layout.dp) * new_tokens * model.kv_per_token_per_chip(layout)
     colls = collectives(model, layout, links, tokens, phase)
-    comm = comm_time(colls, links.scale_up, links.scale_out, links.efficiency, links.latency)
+    comm = comm_time(colls, links.scale_up, links.scale_out, links.efficiency, links.latency, links.network_latency)
     return StepCost(matmul, attn, weights, kv_read, colls, float(comm), tokens)
 
 
@@ -223,13 +225,14 @@ def collectives(model: Model, layout: Layout, links: Links, tokens: float, phase
 
 
 def comm_time(colls: tuple[Collective, ...], scale_up: Any, scale_out: Any, efficiency: Any,
-              latency: Any) -> Any:
+              latency: Any, network_latency: Any) -> Any:
     """Communication time of one step [s], not overlapped with compute; rates [B/s], efficiency [1] and
-    latency [s] may be arrays of draws."""
+    latencies [s] (inside a node; crossing the network) may be arrays of draws."""
     total: Any = 0.0
     for c in colls:
+        lat = network_latency if c.out_bytes > 0 else latency
         total = total + c.count * (np.maximum(c.up_bytes / (scale_up * efficiency),
-                                              c.out_bytes / (scale_out * efficiency)) + c.latencies * latency)
+                                              c.out_bytes / (scale_out * efficiency)) + c.latencies * lat)
     return total
 
 

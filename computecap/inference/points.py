@@ -12,7 +12,7 @@ import numpy as np
 from computecap.catalog import Catalog, default_catalog
 from computecap.catalog.files import bundled_root, display_path, read_toml
 from computecap.catalog.values import Source, check_keys, fail, parse_sources, resolve_sources, table_list
-from computecap.inference.deployment import Deployment, LinkDraws, Workload, deploy
+from computecap.inference.deployment import Deployment, SetupDraws, Workload, deploy
 from computecap.inference.params import load_serving_defaults
 from computecap.inference.physics import Layout
 
@@ -52,12 +52,12 @@ class ServingPoint:
                       precision_name=self.precision, kv_precision=self.kv_precision, concurrency=self.concurrency)
 
     def predict(self, flop_eff: np.ndarray, bw_eff: np.ndarray, catalog: Catalog | None = None,
-                acceptance: np.ndarray | None = None, links: LinkDraws | None = None) -> np.ndarray:
+                acceptance: np.ndarray | None = None, draws: SetupDraws | None = None) -> np.ndarray:
         """Predicted rate of the whole deployment in the measured unit [1/s], per efficiency draw (at the
-        central speculative acceptance and link rates unless draws are given)."""
+        central speculative acceptance, link rates and factors unless draws are given)."""
         dep = self.deployment(catalog)
         acc = load_serving_defaults()["speculative_acceptance"].central if acceptance is None else acceptance
-        rate = dep.timings(flop_eff, bw_eff, acc, links)[{"e2e": "output", "decode": "decode",
+        rate = dep.timings(flop_eff, bw_eff, acc, draws)[{"e2e": "output", "decode": "decode",
                                                           "prefill": "prefill"}[self.kind]]
         out: np.ndarray = rate * self.gpus / dep.layout.chips
         return out

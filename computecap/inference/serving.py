@@ -32,7 +32,7 @@ from computecap.core import (
 )
 from computecap.core.tabular import Tabular
 from computecap.errors import InputError
-from computecap.inference.deployment import Deployment, Workload, best_deployment, draw_links, links_for
+from computecap.inference.deployment import Deployment, Workload, best_deployment, draw_setup, links_for
 from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.inference.physics import StepCost, attention_flop_per_token, kv_values_per_token
 from computecap.uncertainty import Distribution, Uncertain
@@ -113,7 +113,7 @@ def _series(plan: _Plan, n: np.ndarray, rng: np.random.Generator, size: int, cat
     d, fit = load_serving_defaults(), load_serving_fit()
     fe, be, resid = fit.sample(rng, size)
     acc = d["speculative_acceptance"].value.distribution("").sample(rng.random(size))
-    t = dep.timings(fe, be, acc, draw_links(dep.chip, rng, size))
+    t = dep.timings(fe, be, acc, draw_setup(dep, rng, size))
     replicas = np.floor(n / dep.layout.chips)
     serving = replicas * dep.layout.chips
     per_replica = t["output"] * resid
@@ -193,8 +193,11 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
                    f"sigma {fit.residual_sigma:.3f} (ln)", "fitted on measured serving points", fit.sources,
                    note=f"{fit.path}, {fit.provenance.get('script', '')}, {fit.points} points"),
     ]
-    for name in ("kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
-                 "speculative_acceptance"):
+    names = ["kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
+             "network_collective_latency", "speculative_acceptance"]
+    if dep.math_precision == "fp4":
+        names.append("fp4_flop_factor")
+    for name in names:
         v = d[name]
         rng = f" (range {v.value.low:~.4gP}..{v.value.high:~.4gP})" if v.value.is_range else ""
         out.append(Assumption(name, f"{v.value.central:~.4gP}{rng}", v.formula, v.value.sources, v.value.note))
