@@ -197,7 +197,7 @@ def test_matmuls_and_attention_each_take_their_own_roofline() -> None:
 
 
 def test_fp4_matmuls_run_at_a_share_of_the_fitted_flop_efficiency() -> None:
-    # B200 FP4: 9000 TFLOP/s dense x fp4_flop_factor 0.65 (sourced GEMM benchmarks); attention runs at the FP8
+    # B200 FP4: 9000 TFLOP/s dense x flop_factor 0.65 for FP4 (sourced GEMM benchmarks); attention runs at the FP8
     # KV cache's peak, 4500 TFLOP/s.
     dep = deploy(computecap.model_preset("llama-3.1-70b"), computecap.chip("B200"), Workload(128, 128),
                  Layout(1, 1, 1), precision_name="fp4", concurrency=1024)
@@ -226,3 +226,15 @@ def test_prefill_dispatch_sends_a_token_once_per_remote_node() -> None:
     copy = 32_000 / 32 * 7168 * 3  # tokens per chip x d_model x (1 B FP8 out + 2 B BF16 back)
     assert pre.out_bytes == pytest.approx(copy * 2.700, rel=1e-3)
     assert dec.out_bytes == pytest.approx(copy * 8 * 31 / 32 * 24 / 31, rel=1e-3)
+
+
+def test_flop_factor_prefers_the_chip_entry_and_is_one_without_an_entry() -> None:
+    d = load_serving_defaults()
+    mi = d.flop_factor("mi300x", "fp8")
+    assert mi is not None and mi.value.central.m_as("") == pytest.approx(1273 / 2615 / 0.775, abs=0.01)
+    fp4 = d.flop_factor("b300", "fp4")
+    assert fp4 is not None and fp4.chips == ("*",)
+    assert d.flop_factor("h100-sxm", "fp8") is None
+    dep = deploy(computecap.model_preset("llama-3.1-70b"), computecap.chip("H100"), Workload(128, 128),
+                 Layout(2, 2, 1), precision_name="fp8")
+    assert dep.flop_factor == 1.0

@@ -51,7 +51,7 @@ class Workload:
 class SetupDraws:
     """Sampled deployment inputs beyond the fitted efficiencies: network bandwidth per chip [B/s], link
     efficiency [1], collective latency inside a node and across the network [s], and the factor on the
-    FLOP efficiency of the matmuls' precision [1] (fp4_flop_factor for FP4, else 1)."""
+    FLOP efficiency of the chip's matmuls at their precision [1] (serving defaults' flop_factor, else 1)."""
 
     scale_out: np.ndarray
     efficiency: np.ndarray
@@ -135,16 +135,17 @@ class Deployment:
 
 def draw_setup(dep: Deployment, rng: np.random.Generator, size: int) -> SetupDraws:
     """Draws of the deployment's network bandwidth (its chip's own, else the serving default), link
-    efficiency, collective latencies and, for FP4 matmuls, fp4_flop_factor."""
+    efficiency, collective latencies and the chip's flop_factor at the matmuls' precision."""
     d = load_serving_defaults()
     out = dep.chip.get("scale_out_bandwidth") or d["scale_out_bandwidth"].value
+    ff = d.flop_factor(dep.chip.id, dep.math_precision)
 
     def draw(name: str, unit: str) -> np.ndarray:
         return d[name].value.distribution(unit).sample(rng.random(size))
 
     return SetupDraws(out.distribution("B/s").sample(rng.random(size)), draw("link_efficiency", ""),
                       draw("collective_latency", "s"), draw("network_collective_latency", "s"),
-                      draw("fp4_flop_factor", "") if dep.math_precision == "fp4" else np.ones(size))
+                      ff.value.distribution("").sample(rng.random(size)) if ff is not None else np.ones(size))
 
 
 def _math_precision(chip: Chip, weights: str) -> str:
@@ -209,7 +210,8 @@ def deploy(preset: ModelPreset, chip: Chip, workload: Workload, layout: Layout, 
                          f"{capacity:,} sequences of {workload.mean_context:,.0f} tokens")
     links, _ = links_for(chip, d)
     math_p = _math_precision(chip, weights)
-    factor = d["fp4_flop_factor"].central if math_p == "fp4" else 1.0
+    ff = d.flop_factor(chip.id, math_p)
+    factor = float(ff.value.central.m_as("")) if ff is not None else 1.0
     return Deployment(model, chip, layout, links, workload, conc, weights, kv, math_p, chip.peak(math_p).m_as("FLOP/s"),
                       chip.peak(_math_precision(chip, kv)).m_as("FLOP/s"), factor,
                       chip.require("memory_bandwidth").m_as("B/s"), mem, capacity)

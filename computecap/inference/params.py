@@ -21,6 +21,7 @@ from computecap.catalog.values import (
     parse_sources,
     parse_value,
     resolve_sources,
+    table_list,
 )
 from computecap.precisions import precision
 
@@ -28,7 +29,6 @@ from computecap.precisions import precision
 DEFAULT_FIELDS = {"kv_memory_fraction": "dimensionless", "max_batch": "dimensionless",
                   "prefill_tokens": "dimensionless", "node_chips": "dimensionless", "scale_out_bandwidth": "bytes/s",
                   "link_efficiency": "dimensionless", "collective_latency": "time", "network_collective_latency": "time",
-                  "fp4_flop_factor": "dimensionless",
                   "activation_bytes": "dimensionless", "speculative_acceptance": "dimensionless"}
 _ENTRY_KEYS = ("meaning", "formula", "value", "low", "central", "high", "dist", "source", "note", "confidence")
 FIT_TERMS = ("flop_efficiency", "bandwidth_efficiency")
@@ -49,16 +49,33 @@ class ServingDefault:
 
 
 @dataclass(frozen=True)
+class FlopFactor:
+    """Factor on the fitted FLOP efficiency for matmuls on ``chips`` ("*": any) at ``precision`` [1]."""
+
+    chips: tuple[str, ...]
+    precision: str
+    value: SourcedValue
+
+
+@dataclass(frozen=True)
 class ServingDefaults:
-    """All serving defaults, the FP4 deployments' KV precision and the file they came from."""
+    """All serving defaults, the FLOP-efficiency factors, the FP4 deployments' KV precision and the file
+    they came from."""
 
     values: Mapping[str, ServingDefault]
+    flop_factors: tuple[FlopFactor, ...]
     fp4_kv_precision: str
     fp4_kv_sources: tuple[Source, ...]
     path: str
 
     def __getitem__(self, name: str) -> ServingDefault:
         return self.values[name]
+
+    def flop_factor(self, chip: str, math_precision: str) -> FlopFactor | None:
+        """The factor for ``chip``'s matmuls at ``math_precision``: an entry naming the chip, else one for
+        every chip, else None (factor 1)."""
+        match = [f for f in self.flop_factors if f.precision == math_precision and (chip in f.chips or "*" in f.chips)]
+        return min(match, key=lambda f: "*" in f.chips, default=None)
 
 
 @dataclass(frozen=True)
@@ -96,7 +113,7 @@ def load_serving_defaults() -> ServingDefaults:
     """Read and validate ``specs/calibration/serving-defaults.toml`` (cached)."""
     p, shown = _path("serving-defaults.toml")
     raw = read_toml(p, shown)
-    check_keys(raw, (*DEFAULT_FIELDS, "fp4_kv_precision", "sources"), shown)
+    check_keys(raw, (*DEFAULT_FIELDS, "flop_factor", "fp4_kv_precision", "sources"), shown)
     sources = parse_sources(raw.get("sources"), shown)
     values = {}
     for name, dim in DEFAULT_FIELDS.items():
@@ -106,13 +123,22 @@ def load_serving_defaults() -> ServingDefaults:
         check_keys(entry, _ENTRY_KEYS, shown, name)
         values[name] = ServingDefault(name, parse_value(entry, dim, sources, shown, name, extra_keys=("meaning", "formula")),
                                       str(entry.get("meaning", "")), str(entry.get("formula", "")))
+    factors = []
+    for i, entry in enumerate(table_list(raw, "flop_factor", shown)):
+        where = f"flop_factor[{i}]"
+        chips, prec = entry.get("chips"), entry.get("precision")
+        if not isinstance(chips, list) or not chips or not all(isinstance(c, str) and c for c in chips):
+            raise fail(shown, f"{where}.chips", f'expected a list of chip ids (or ["*"]), got {chips!r}')
+        value = parse_value(entry, "dimensionless", sources, shown, where, extra_keys=("chips", "precision"))
+        if not 0 < value.low.m_as("") and value.high.m_as("") <= 1:
+            raise fail(shown, where, "expected a factor in (0, 1]")
+        factors.append(FlopFactor(tuple(chips), precision(prec, f"{shown}: {where}.precision").name, value))
     fp4 = raw.get("fp4_kv_precision")
     if not isinstance(fp4, dict):
         raise fail(shown, "fp4_kv_precision", "missing: expected a table with value and source")
     check_keys(fp4, _ENTRY_KEYS, shown, "fp4_kv_precision")
     kv = precision(fp4.get("value"), f"{shown}: fp4_kv_precision.value").name
-    from computecap.catalog.values import resolve_sources
-    return ServingDefaults(MappingProxyType(values), kv,
+    return ServingDefaults(MappingProxyType(values), tuple(factors), kv,
                            resolve_sources(fp4.get("source"), sources, shown, "fp4_kv_precision"), shown)
 
 

@@ -195,12 +195,17 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
     ]
     names = ["kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
              "network_collective_latency", "speculative_acceptance"]
-    if dep.math_precision == "fp4":
-        names.append("fp4_flop_factor")
     for name in names:
         v = d[name]
         rng = f" (range {v.value.low:~.4gP}..{v.value.high:~.4gP})" if v.value.is_range else ""
         out.append(Assumption(name, f"{v.value.central:~.4gP}{rng}", v.formula, v.value.sources, v.value.note))
+    ff = d.flop_factor(chip.id, dep.math_precision)
+    if ff is not None:
+        v = ff.value
+        out.append(Assumption(f"flop_factor ({dep.math_precision} on {chip.id})", f"{v.central.m_as(''):.2f} (range "
+                              f"{v.low.m_as(''):.2f}..{v.high.m_as(''):.2f})", "FLOP efficiency of the matmuls = "
+                              "flop_efficiency x flop_factor: the chip reaches a smaller share of its peak at this "
+                              "precision than the Hopper runs the efficiency is fitted on", v.sources, v.note))
     for name in fallback:
         key = name.split(" ")[0]
         if key in d.values:
