@@ -201,11 +201,11 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
         out.append(Assumption(name, f"{v.value.central:~.4gP}{rng}", v.formula, v.value.sources, v.value.note))
     ff = d.flop_factor(chip.id, dep.math_precision)
     if ff is not None:
-        v = ff.value
-        out.append(Assumption(f"flop_factor ({dep.math_precision} on {chip.id})", f"{v.central.m_as(''):.2f} (range "
-                              f"{v.low.m_as(''):.2f}..{v.high.m_as(''):.2f})", "FLOP efficiency of the matmuls = "
+        fv = ff.value
+        out.append(Assumption(f"flop_factor ({dep.math_precision} on {chip.id})", f"{fv.central.m_as(''):.2f} (range "
+                              f"{fv.low.m_as(''):.2f}..{fv.high.m_as(''):.2f})", "FLOP efficiency of the matmuls = "
                               "flop_efficiency x flop_factor: the chip reaches a smaller share of its peak at this "
-                              "precision than the Hopper runs the efficiency is fitted on", v.sources, v.note))
+                              "precision than the Hopper runs the efficiency is fitted on", fv.sources, fv.note))
     for name in fallback:
         key = name.split(" ")[0]
         if key in d.values:
