@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import computecap
 from computecap.inference.deployment import draw_setup
 from computecap.inference.params import load_serving_defaults, load_serving_fit
 from computecap.inference.points import ServingPoint, load_points
@@ -45,13 +46,15 @@ class Row:
 def regime(p: ServingPoint) -> str:
     """The regime a point tests, for the per-regime summary."""
     chips = max(p.tp, p.ep)
+    moe = computecap.model_preset(p.model).routed_params > 0
     if p.precision == "fp4":
-        return "dense, FP4 on B200"
+        return "MoE, FP4 on B200" if moe else "dense, FP4 on B200"
     if p.ep == 1 and chips > 8:
         return "tensor parallel across nodes"
-    moe = p.model.startswith("deepseek")
     if p.chip == "h20":
         return "MoE on H20"
+    if p.chip.startswith("mi"):
+        return "AMD MI300X/MI325X, FP8/FP16"
     if moe:
         return "MoE, expert parallel" if p.ep > 1 else "MoE, tensor parallel in a node"
     return f"dense, {p.precision.upper()}, TP{p.tp}" if p.tp in (1, 8) else f"dense, {p.precision.upper()}, TP2-4"

@@ -42,3 +42,31 @@ def test_fit_file_matches_a_fresh_fit() -> None:
     res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fit_serving.py"), "--check"],
                          capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stderr
+
+
+def _fit_script():  # type: ignore[no-untyped-def]
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fit_serving", ROOT / "benchmarks" / "fit_serving.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_stack_spread_is_the_rms_of_within_group_variances(tmp_path: Path) -> None:
+    # group a: ln(121/100) = 0.19062, sample variance 0.19062^2 / 2 = 0.018168; group b: 0. RMS = sqrt(0.009084)
+    f = tmp_path / "serving-stack-spread.toml"
+    f.write_text('[[groups]]\nid = "a"\nsource = "s"\nmeasurements = [{ stack = "x", value = 100.0 }, '
+                 '{ stack = "y", value = 121.0 }]\n\n[[groups]]\nid = "b"\nsource = "s"\nmeasurements = '
+                 '[{ stack = "x", value = 50 }, { stack = "y", value = 50 }]\n\n[sources.s]\n'
+                 'url = "https://example.org/s"\ntitle = "t"\naccessed = 2026-12-01\n')
+    sigma, groups, _ = _fit_script().stack_spread(f)
+    assert groups == 2 and sigma == pytest.approx(0.09531, abs=1e-4)
+
+
+def test_stack_spread_file_is_sourced_and_sets_the_residual() -> None:
+    from computecap.inference.params import load_serving_fit
+    fit = load_serving_fit()
+    sigma, groups, _ = _fit_script().stack_spread(ROOT / "specs" / "calibration" / "serving-stack-spread.toml")
+    assert groups >= 30 and fit.stack_sigma == pytest.approx(sigma, abs=1e-4)
+    assert fit.residual_sigma == pytest.approx((fit.fit_sigma ** 2 + sigma ** 2) ** 0.5, abs=1e-3)

@@ -80,11 +80,14 @@ class ServingDefaults:
 
 @dataclass(frozen=True)
 class ServingFit:
-    """Fitted efficiencies: mean and covariance of their natural logs, residual sigma [ln], provenance."""
+    """Fitted efficiencies: mean and covariance of their natural logs, residual sigma [ln] and its two parts
+    (the model's family-held-out error, the spread across serving stacks), provenance."""
 
     log_mean: np.ndarray       # (2,) ln flop_efficiency, ln bandwidth_efficiency
     log_cov: np.ndarray        # (2, 2)
-    residual_sigma: float      # ln-space sigma of held-out (model family) residuals [1]
+    residual_sigma: float      # ln-space sigma sampled on throughput [1]: the two below in quadrature
+    fit_sigma: float           # ln-space RMS of leave-one-model-family-out residuals [1]
+    stack_sigma: float         # ln-space spread of one deployment's throughput across serving stacks [1]
     points: int
     provenance: Mapping[str, str]
     path: str
@@ -147,8 +150,8 @@ def load_serving_fit() -> ServingFit:
     """Read and validate ``specs/calibration/serving-fit.toml`` (cached)."""
     p, shown = _path("serving-fit.toml")
     raw = read_toml(p, shown)
-    check_keys(raw, ("provenance", *FIT_TERMS, "correlation", "residual_sigma_ln", "points", "calibration", "sources"),
-               shown)
+    check_keys(raw, ("provenance", *FIT_TERMS, "correlation", "fit_residual_sigma_ln", "stack_sigma_ln", "stack_groups",
+                     "residual_sigma_ln", "points", "calibration", "sources"), shown)
     mean, sd = [], []
     for term in FIT_TERMS:
         t = raw.get(term)
@@ -167,11 +170,21 @@ def load_serving_fit() -> ServingFit:
         raise fail(shown, "residual_sigma_ln", f"expected a non-negative number, got {sigma!r}")
     if not isinstance(n, int) or n < 1:
         raise fail(shown, "points", f"expected a positive integer, got {n!r}")
+    parts: list[float] = []
+    for key in ("fit_residual_sigma_ln", "stack_sigma_ln"):
+        v = raw.get(key)
+        if not isinstance(v, float) or v < 0:
+            raise fail(shown, key, f"expected a non-negative number, got {v!r}")
+        parts.append(v)
+    if abs(math.hypot(*parts) - sigma) > 1e-3:
+        raise fail(shown, "residual_sigma_ln", f"expected fit_residual_sigma_ln and stack_sigma_ln in quadrature "
+                                                 f"({math.hypot(*parts):.4f}), got {sigma}")
     prov = raw.get("provenance")
     if not isinstance(prov, dict):
         raise fail(shown, "provenance", "missing: expected a table (script, data, data_sha256, source)")
-    check_keys(prov, ("script", "data", "data_sha256", "physics_sha256", "method", "source"), shown, "provenance")
+    check_keys(prov, ("script", "data", "data_sha256", "stack_data", "stack_data_sha256", "physics_sha256", "method",
+                      "source"), shown, "provenance")
     fit_sources = resolve_sources(prov.get("source"), parse_sources(raw.get("sources"), shown), shown, "provenance")
     cov = np.array([[sd[0] ** 2, rho * sd[0] * sd[1]], [rho * sd[0] * sd[1], sd[1] ** 2]])
-    return ServingFit(np.array(mean), cov, sigma, n, MappingProxyType({str(k): str(v) for k, v in prov.items()
+    return ServingFit(np.array(mean), cov, sigma, parts[0], parts[1], n, MappingProxyType({str(k): str(v) for k, v in prov.items()
                                                                       if k != "source"}), shown, fit_sources)

@@ -190,7 +190,9 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
                    "output tok/s = O / (prefill per request + O x decode step / (B x accepted per step))"),
         Assumption("efficiencies", f"FLOP {fe:.3f}, bandwidth {be:.3f} (lognormal, jackknife sd "
                    f"{math.sqrt(fit.log_cov[0, 0]):.2f}, {math.sqrt(fit.log_cov[1, 1]):.2f} in ln); residual "
-                   f"sigma {fit.residual_sigma:.3f} (ln)", "fitted on measured serving points", fit.sources,
+                   f"sigma {fit.residual_sigma:.3f} (ln) = model error {fit.fit_sigma:.3f} (+) spread across serving "
+                   f"stacks {fit.stack_sigma:.3f}", "fitted on measured serving points; the stack spread is "
+                   "measured on published runs of one deployment under several stacks", fit.sources,
                    note=f"{fit.path}, {fit.provenance.get('script', '')}, {fit.points} points"),
     ]
     names = ["kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
