@@ -117,7 +117,8 @@ class Workload:
             return cls(preset.id, math.nan, math.nan, math.nan, dict(preset.shape), preset, flop)
         n_params, n_active, n_tokens = preset.n_params, preset.n_active, preset.n_tokens
         if n_params is None or n_active is None or n_tokens is None:
-            raise InputError(f"{preset.id}: a {preset.architecture} preset needs params and tokens")
+            raise InputError(f"{preset.id}: {preset.path} does not publish its training tokens; give the "
+                             "numbers instead (--params, --active-params, --tokens)")
         return cls(preset.id, n_params, n_active, n_tokens, dict(preset.shape), preset)
 
     @classmethod

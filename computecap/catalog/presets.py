@@ -113,9 +113,8 @@ def parse_preset(raw: dict[str, Any], path: str) -> ModelPreset:
         if flop is None:
             raise fail(path, "training_flop", "a flop-only preset needs training_flop")
     else:
-        for key, val in (("params", params), ("tokens", tokens)):
-            if val is None:
-                raise fail(path, key, f"missing: a {arch} preset needs {key}")
+        if params is None:
+            raise fail(path, "params", f"missing: a {arch} preset needs params")
     if arch == "moe" and active is None:
         raise fail(path, "active_params", "missing: a moe preset needs active_params")
     if params and active and active.central > params.central:
