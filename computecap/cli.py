@@ -102,7 +102,7 @@ def _catalog() -> Any:
 @click.option("--specs", "specs_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Extra spec directory (DIR/chips, DIR/scenarios, ...); repeatable. Also $COMPUTECAP_SPECS.")
 def cli(specs_dirs: tuple[str, ...]) -> None:
-    """How much AI compute does an organisation have, and what can it train with it?
+    """How much AI compute does an organisation have, and what can it train and serve with it?
 
     Every number carries a unit, a source and an uncertainty.
 
@@ -875,6 +875,9 @@ def main(args: list[str] | None = None) -> None:
     """Entry point of the ``computecap`` console script (``args`` default: the command line)."""
     try:
         code = cli.main(args=args, prog_name="computecap", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # a command group with no command: its help, not an error
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+        sys.exit(0)
     except click.ClickException as exc:  # one line: "Error: <what was wrong and what was expected>"
         click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)

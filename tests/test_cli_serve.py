@@ -56,3 +56,10 @@ def test_serve_errors(runner: CliRunner, args: list[str], code: int, message: st
     res = runner.invoke(cli, ["serve", "--model", "llama-3.1-70b", "--chip", "H200", "--samples", "10", *args])
     assert res.exit_code == code
     assert message in res.output
+
+
+def test_a_command_group_without_a_command_prints_its_help() -> None:
+    import subprocess
+    import sys
+    res = subprocess.run([sys.executable, "-m", "computecap", "models"], capture_output=True, text=True, check=False)
+    assert res.returncode == 0 and "list" in res.stdout and "show" in res.stdout and not res.stderr
