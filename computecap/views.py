@@ -299,7 +299,9 @@ def _stacked(u: Uncertain | None, factor: float = 1.0, excluded: bool = False, m
     mark = " +" if excluded else ""
     if u.p5 == u.p95:
         return fmt_number(u.p50 * factor, 4) + mark
-    return (fmt_number(u.p50 * factor, 3) + mark, fmt_range(u, factor) + ("  " if mark else ""))
+    p50 = u.p50 * factor  # millions and up in the compact form the range line uses: 27.2M over 12.7M-51.1M
+    return ((fmt_compact(p50) if abs(p50) >= 1e6 else fmt_number(p50, 3)) + mark,
+            fmt_range(u, factor) + ("  " if mark else ""))
 
 
 def _median(u: Uncertain | None, excluded: bool = False) -> str:
