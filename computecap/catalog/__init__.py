@@ -38,32 +38,53 @@ T = TypeVar("T")
 
 
 class _Index(Generic[T]):
-    """Items of one kind keyed by lower-cased id and aliases."""
+    """Items of one kind keyed by lower-cased id and aliases, each parsed when first asked for.
 
-    def __init__(self, kind: str, listing: str, items: list[tuple[T, str, tuple[str, ...], str]]):
-        self.kind, self.listing = kind, listing
-        self.items: dict[str, T] = {}
-        self.names: dict[str, T] = {}
+    Ids and aliases are read from the raw files up front (so a clash is found at once); a file whose
+    id or aliases are malformed is parsed at once, to give its own error.
+    """
+
+    def __init__(self, kind: str, listing: str, raws: list[tuple[dict[str, Any], str]],
+                 parse: Callable[[dict[str, Any], str], T], ident: Callable[[T], tuple[str, tuple[str, ...]]]):
+        self.kind, self.listing, self._parse, self._ident = kind, listing, parse, ident
+        self._parsed: dict[str, T] = {}
+        self._raw: dict[str, tuple[dict[str, Any], str]] = {}  # path -> raw file
+        self.names: dict[str, str] = {}  # normalised id or alias -> path
         self.shown: list[str] = []
-        owner: dict[str, str] = {}
-        for item, ident, aliases, path in items:
-            for name in (ident, *aliases):
+        self._order: list[str] = []
+        for raw, path in raws:
+            rid, aliases = raw.get("id"), raw.get("aliases", [])
+            if not isinstance(rid, str) or not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                item = parse(raw, path)  # raises its own, precise error
+                self._parsed[path] = item
+                rid, aliases = ident(item)[0], list(ident(item)[1])
+            self._raw[path] = (raw, path)
+            self._order.append(path)
+            for name in (rid, *aliases):
                 key = _norm(name)
-                if owner.get(key) == path:  # an alias that only restates this item's own id
+                if self.names.get(key) == path:  # an alias that only restates this item's own id
                     continue
-                if key in owner:
+                if key in self.names:
                     raise SpecValidationError(
-                        f"{path}: {'id' if name == ident else 'aliases'}: {name!r} is already used by {owner[key]}")
-                owner[key] = path
-                self.names[key] = item
-            self.items[ident] = item
-            self.shown += [ident, *aliases]
+                        f"{path}: {'id' if name == rid else 'aliases'}: {name!r} is already used by {self.names[key]}")
+                self.names[key] = path
+            self.shown += [rid, *aliases]
+
+    def _item(self, path: str) -> T:
+        if path not in self._parsed:
+            self._parsed[path] = self._parse(*self._raw[path])
+        return self._parsed[path]
 
     def get(self, name: str) -> T:
-        item = self.names.get(_norm(name))
-        if item is None:
+        path = self.names.get(_norm(name))
+        if path is None:
             raise not_found(self.kind, name, self.shown, self.listing)
-        return item
+        return self._item(path)
+
+    @property
+    def items(self) -> dict[str, T]:
+        """Every item by id, in file order (parses them all)."""
+        return {self._ident(item)[0]: item for item in map(self._item, self._order)}
 
 
 def _norm(name: str) -> str:
@@ -83,12 +104,10 @@ class Catalog:
 
     def _load(self, kind: str, parse: Callable[..., Any], ident: Callable[[Any], tuple[str, tuple[str, ...]]],
               listing: str, **extra: Any) -> _Index[Any]:
-        items = []
-        for path, shown in spec_files(kind, self.user_dirs):
-            item = parse(self.read(path, shown), shown, **extra)
-            items.append((item, *ident(item), shown))
+        raws = [(self.read(path, shown), shown) for path, shown in spec_files(kind, self.user_dirs)]
         self.cache.save()
-        return _Index(kind.rstrip("s") if kind != "rules" else "rule set", listing, items)
+        return _Index(kind.rstrip("s") if kind != "rules" else "rule set", listing, raws,
+                      lambda raw, shown: parse(raw, shown, **extra), ident)
 
     @functools.cached_property
     def _chips(self) -> _Index[Chip]:
