@@ -55,6 +55,8 @@ def regime(p: ServingPoint) -> str:
         return "MoE on H20"
     if p.chip.startswith("mi"):
         return "AMD MI300X/MI325X, FP8/FP16"
+    if p.chip.startswith("ascend"):
+        return "Ascend 910C, MoE, expert parallel"
     if moe:
         return "MoE, expert parallel" if p.ep > 1 else "MoE, tensor parallel in a node"
     return f"dense, {p.precision.upper()}, TP{p.tp}" if p.tp in (1, 8) else f"dense, {p.precision.upper()}, TP2-4"
