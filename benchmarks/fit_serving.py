@@ -46,9 +46,8 @@ def family(p: ServingPoint) -> str:
     return p.model.split("-")[0]
 
 
-def stack_spread(path: Path) -> tuple[float, int, str]:
-    """Mean within-group variance of ln(throughput) across serving stacks, as an RMS [ln]; groups [1]; the
-    latest access date of the file's sources."""
+def stack_spread(path: Path) -> tuple[float, int]:
+    """Mean within-group variance of ln(throughput) across serving stacks, as an RMS [ln]; groups [1]."""
     shown = f"specs/calibration/{path.name}"
     raw = read_toml(path, shown)
     check_keys(raw, ("groups", "sources"), shown)
@@ -69,7 +68,7 @@ def stack_spread(path: Path) -> tuple[float, int, str]:
                 raise fail(shown, f"{where}.measurements[{j}].value", f"expected a positive number, got {v!r}")
             vals.append(math.log(v))
         variances.append(float(np.var(vals, ddof=1)))
-    return math.sqrt(float(np.mean(variances))), len(variances), max(str(s.accessed) for s in sources.values())
+    return math.sqrt(float(np.mean(variances))), len(variances)
 
 
 def best(err: np.ndarray) -> tuple[int, int]:
@@ -105,7 +104,7 @@ def main() -> int:
             lofo[k] = float(err[k, a, b])
     fit_sigma = float(math.sqrt(np.mean((np.array(lofo) * math.log(10)) ** 2)))
     spread_path = bundled_root() / "calibration" / "serving-stack-spread.toml"
-    stack_sigma, groups, _ = stack_spread(spread_path)
+    stack_sigma, groups = stack_spread(spread_path)
     sigma = math.hypot(fit_sigma, stack_sigma)
     data = bundled_root() / "calibration" / "serving-calibration.toml"
     digest = hashlib.sha256(data.read_bytes()).hexdigest()

@@ -62,14 +62,14 @@ def test_stack_spread_is_the_rms_of_within_group_variances(tmp_path: Path) -> No
                  '{ stack = "y", value = 121.0 }]\n\n[[groups]]\nid = "b"\nsource = "s"\nmeasurements = '
                  '[{ stack = "x", value = 50 }, { stack = "y", value = 50 }]\n\n[sources.s]\n'
                  'url = "https://example.org/s"\ntitle = "t"\naccessed = 2026-12-01\n')
-    sigma, groups, _ = _script("fit_serving").stack_spread(f)
+    sigma, groups = _script("fit_serving").stack_spread(f)
     assert groups == 2 and sigma == pytest.approx(0.09531, abs=1e-4)
 
 
 def test_stack_spread_file_is_sourced_and_sets_the_residual() -> None:
     from computecap.inference.params import load_serving_fit
     fit = load_serving_fit()
-    sigma, groups, _ = _script("fit_serving").stack_spread(ROOT / "specs" / "calibration" / "serving-stack-spread.toml")
+    sigma, groups = _script("fit_serving").stack_spread(ROOT / "specs" / "calibration" / "serving-stack-spread.toml")
     assert groups >= 30 and fit.stack_sigma == pytest.approx(sigma, abs=1e-4)
     assert fit.residual_sigma == pytest.approx((fit.fit_sigma ** 2 + sigma ** 2) ** 0.5, abs=1e-3)
 

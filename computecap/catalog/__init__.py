@@ -48,7 +48,7 @@ class _Index(Generic[T]):
                  parse: Callable[[dict[str, Any], str], T], ident: Callable[[T], tuple[str, tuple[str, ...]]]):
         self.kind, self.listing, self._parse, self._ident = kind, listing, parse, ident
         self._parsed: dict[str, T] = {}
-        self._raw: dict[str, tuple[dict[str, Any], str]] = {}  # path -> raw file
+        self._raw: dict[str, dict[str, Any]] = {}  # path -> raw file
         self.names: dict[str, str] = {}  # normalised id or alias -> path
         self.shown: list[str] = []
         self._order: list[str] = []
@@ -58,7 +58,7 @@ class _Index(Generic[T]):
                 item = parse(raw, path)  # raises its own, precise error
                 self._parsed[path] = item
                 rid, aliases = ident(item)[0], list(ident(item)[1])
-            self._raw[path] = (raw, path)
+            self._raw[path] = raw
             self._order.append(path)
             for name in (rid, *aliases):
                 key = _norm(name)
@@ -72,7 +72,7 @@ class _Index(Generic[T]):
 
     def _item(self, path: str) -> T:
         if path not in self._parsed:
-            self._parsed[path] = self._parse(*self._raw[path])
+            self._parsed[path] = self._parse(self._raw[path], path)
         return self._parsed[path]
 
     def get(self, name: str) -> T:

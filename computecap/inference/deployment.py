@@ -92,29 +92,30 @@ class Deployment:
         one = step_cost(self.model, self.layout, self.links, 1, w.input_tokens, w.input_tokens / 2, "prefill")
         return dec, pre, one, chunk
 
+    def kernel_parts(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
+                     flop_factor: np.ndarray | float | None = None) -> tuple[np.ndarray, ...]:
+        """Matmul compute, weight reads, attention compute and KV reads of one step [s]: matmuls at
+        math_precision (FLOP efficiency x ``flop_factor``, central if None), attention at the KV cache's
+        precision."""
+        factor = self.flop_factor if flop_factor is None else flop_factor
+        return (cost.matmul_flop / (self.peak * flop_eff * factor), cost.weight_bytes / (self.bandwidth * bw_eff),
+                cost.attention_flop / (self.attention_peak * flop_eff), cost.kv_bytes / (self.bandwidth * bw_eff))
+
     def kernel_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
                        flop_factor: np.ndarray | float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Matmul and attention time of one step [s], each the slower of its compute and its HBM traffic;
-        matmuls compute at math_precision (FLOP efficiency x ``flop_factor``, central if None), attention
-        at the KV cache's precision."""
-        factor = self.flop_factor if flop_factor is None else flop_factor
-        matmul = np.maximum(cost.matmul_flop / (self.peak * flop_eff * factor),
-                            cost.weight_bytes / (self.bandwidth * bw_eff))
-        attention = np.maximum(cost.attention_flop / (self.attention_peak * flop_eff),
-                               cost.kv_bytes / (self.bandwidth * bw_eff))
-        return matmul, attention
+        """Matmul and attention time of one step [s], each the slower of its compute and its HBM traffic."""
+        mm, weights, attn, kv = self.kernel_parts(cost, flop_eff, bw_eff, flop_factor)
+        return np.maximum(mm, weights), np.maximum(attn, kv)
 
     def step_seconds(self, cost: StepCost, flop_eff: np.ndarray, bw_eff: np.ndarray,
                      draws: SetupDraws | None = None) -> np.ndarray:
         """Step time [s]: matmuls, then attention (each its own roofline), plus communication (at central
         link rates and factors, or at ``draws``)."""
-        if draws is None:
-            matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff)
-            return np.asarray(matmul + attention + cost.comm_seconds)
-        matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff, draws.flop_factor)
-        out: np.ndarray = matmul + attention + comm_time(cost.collectives, self.links.scale_up, draws.scale_out,
-                                                         draws.efficiency, draws.latency, draws.network_latency)
-        return out
+        matmul, attention = self.kernel_seconds(cost, flop_eff, bw_eff, None if draws is None else draws.flop_factor)
+        comm = cost.comm_seconds if draws is None else comm_time(
+            cost.collectives, self.links.scale_up, draws.scale_out, draws.efficiency, draws.latency,
+            draws.network_latency)
+        return np.asarray(matmul + attention + comm)
 
     def timings(self, flop_eff: np.ndarray, bw_eff: np.ndarray, acceptance: np.ndarray | float,
                 draws: SetupDraws | None = None) -> dict[str, np.ndarray]:

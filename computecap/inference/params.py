@@ -133,7 +133,7 @@ def load_serving_defaults() -> ServingDefaults:
         if not isinstance(chips, list) or not chips or not all(isinstance(c, str) and c for c in chips):
             raise fail(shown, f"{where}.chips", f'expected a list of chip ids (or ["*"]), got {chips!r}')
         value = parse_value(entry, "dimensionless", sources, shown, where, extra_keys=("chips", "precision"))
-        if not 0 < value.low.m_as("") and value.high.m_as("") <= 1:
+        if not (0 < value.low.m_as("") and value.high.m_as("") <= 1):
             raise fail(shown, where, "expected a factor in (0, 1]")
         factors.append(FlopFactor(tuple(chips), precision(prec, f"{shown}: {where}.precision").name, value))
     fp4 = raw.get("fp4_kv_precision")

@@ -141,13 +141,11 @@ def _series(plan: _Plan, n: np.ndarray, rng: np.random.Generator, size: int, cat
 
 def _step_text(dep: Deployment, cost: StepCost, fe: float, be: float) -> str:
     """One step's parts at central efficiencies [ms] and the bytes each chip reads [GB]."""
-    f, b = np.array([fe]), np.array([be])
-    matmul, attention = (float(x[0]) * 1e3 for x in dep.kernel_seconds(cost, f, b))
-    return (f"matmuls {matmul:.3g} ms (compute {cost.matmul_flop / (dep.peak * fe) * 1e3:.3g}, weights "
-            f"{cost.weight_bytes / 1e9:.3g} GB {cost.weight_bytes / (dep.bandwidth * be) * 1e3:.3g}), attention "
-            f"{attention:.3g} ms (compute {cost.attention_flop / (dep.peak * fe) * 1e3:.3g}, KV "
-            f"{cost.kv_bytes / 1e9:.3g} GB {cost.kv_bytes / (dep.bandwidth * be) * 1e3:.3g}), communication "
-            f"{cost.comm_seconds * 1e3:.3g} ms")
+    mm, weights, attn, kv = (float(np.asarray(x).ravel()[0]) * 1e3
+                             for x in dep.kernel_parts(cost, np.array([fe]), np.array([be])))
+    return (f"matmuls {max(mm, weights):.3g} ms (compute {mm:.3g}, weights {cost.weight_bytes / 1e9:.3g} GB "
+            f"{weights:.3g}), attention {max(attn, kv):.3g} ms (compute {attn:.3g}, KV {cost.kv_bytes / 1e9:.3g} GB "
+            f"{kv:.3g}), communication {cost.comm_seconds * 1e3:.3g} ms")
 
 
 def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: float | None,
@@ -195,9 +193,8 @@ def _assumptions(dep: Deployment, cat: Catalog, fallback: list[str], hourly: flo
                    "measured on published runs of one deployment under several stacks", fit.sources,
                    note=f"{fit.path}, {fit.provenance.get('script', '')}, {fit.points} points"),
     ]
-    names = ["kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
-             "network_collective_latency", "speculative_acceptance"]
-    for name in names:
+    for name in ("kv_memory_fraction", "max_batch", "prefill_tokens", "link_efficiency", "collective_latency",
+                 "network_collective_latency", "speculative_acceptance"):
         v = d[name]
         rng = f" (range {v.value.low:~.4gP}..{v.value.high:~.4gP})" if v.value.is_range else ""
         out.append(Assumption(name, f"{v.value.central:~.4gP}{rng}", v.formula, v.value.sources, v.value.note))
